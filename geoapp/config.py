@@ -1,0 +1,53 @@
+"""Settings: defaults, then GEOAPP_* environment variables, then explicit values."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+GEODATA_DIR = PACKAGE_DIR.parent / "geodata"
+
+DEFAULTS: dict[str, object] = {
+    "DATA_DIR": "var/geoapp",
+    "GEODATA_DIR": str(GEODATA_DIR),
+    "DATABASE_URL": "",
+    "TILES": "none",
+    "TILES_ATTRIBUTION": "",
+    "DEFAULT_DISTRICT": "183",
+    "DEFAULT_LANG": "vi",
+    "SECRET_KEY": "",
+    "EMBED_ANCESTORS": "*",
+    "REQUIRE_LOGIN": False,
+    "MAX_UPLOAD_MB": 50,
+    "COORD_DECIMALS": 5,
+    "EXPORT_MAX_DPI": 600,
+    "EXPORT_MAX_PIXELS": 40_000_000,
+    "SESSION_COOKIE_SECURE": False,
+}
+
+
+def _coerce(default: object, raw: str) -> object:
+    """Convert an environment string to the type of its default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load_settings(config: dict | None = None, environ: dict | None = None) -> dict:
+    """Return the settings: defaults, overridden by GEOAPP_* variables, then by config."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = environ.get(f"GEOAPP_{key}")
+        if raw is not None:
+            try:
+                settings[key] = _coerce(default, raw)
+            except ValueError as exc:
+                raise ValueError(f"GEOAPP_{key}: {exc}") from None
+    for key, value in (config or {}).items():
+        settings[key.removeprefix("GEOAPP_")] = value
+    settings["DATA_DIR"] = str(Path(settings["DATA_DIR"]).resolve())
+    return settings

@@ -1,0 +1,157 @@
+"""The published dataset: loading the built-in data, and a per-version in-process cache."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geoapp.catalog import Catalog, load_catalog
+from geoapp.errors import Conflict, NotFound
+from geoapp.indicators import with_derived
+from geoapp.normalize import ascii_key
+from geoapp.storage import Store, open_store
+from geoapp.storage.base import version_token
+
+SYSTEM_USER = "system"
+
+
+def read_default_boundaries(geodata_dir: str | Path) -> gpd.GeoDataFrame:
+    """Read the shipped commune polygons of Lạng Sơn (codes as text)."""
+    path = Path(geodata_dir) / "communes_2021_approx.geojson"
+    frame = gpd.read_file(path, engine="pyogrio")
+    for col in frame.columns.drop("geometry"):
+        frame[col] = frame[col].astype("string")
+    return frame
+
+
+def read_default_indicators(geodata_dir: str | Path) -> pd.DataFrame:
+    """Read the shipped long indicator table (facts and illustrative values)."""
+    frame = pd.read_csv(Path(geodata_dir) / "indicators.csv", dtype=str, keep_default_na=False)
+    frame["year"] = frame["year"].astype(int)
+    return frame
+
+
+def read_district_facts(geodata_dir: str | Path) -> pd.DataFrame:
+    """Read the district-level facts stated in the source article."""
+    facts = pd.read_csv(Path(geodata_dir) / "article_facts.csv", dtype=str, keep_default_na=False)
+    return facts[facts["scope"] == "district"].reset_index(drop=True)
+
+
+def ensure_store(settings: dict) -> Store:
+    """Open the store, creating it and loading the built-in data on first start."""
+    Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    store = open_store(settings)
+    store.init()
+    load_default(store, settings["GEODATA_DIR"])
+    return store
+
+
+def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
+    """Publish the built-in data for every kind that has no published version yet."""
+    loaded = []
+    readers = {"boundaries": read_default_boundaries, "indicators": read_default_indicators}
+    for kind, version in store.published_versions().items():
+        if version is not None:
+            continue
+        try:
+            store.publish(
+                kind, readers[kind](geodata_dir), author=SYSTEM_USER,
+                comment="built-in Lạng Sơn data", base_version=None,
+            )
+            loaded.append(kind)
+        except Conflict:
+            pass  # another process loaded it first
+    return loaded
+
+
+@dataclass
+class Dataset:
+    """One published state: boundaries, indicator values (with derived ones) and districts."""
+
+    version: str
+    communes: gpd.GeoDataFrame
+    values: pd.DataFrame
+    catalog: Catalog
+    district_facts: pd.DataFrame
+    _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def districts(self) -> pd.DataFrame:
+        """Return district codes and names, from the published communes."""
+        if self._districts is None:
+            self._districts = (
+                self.communes[["district_code", "district_name"]]
+                .drop_duplicates("district_code")
+                .sort_values("district_code")
+                .reset_index(drop=True)
+            )
+        return self._districts
+
+    def district_name(self, code: str) -> str:
+        """Return a district's name or raise NotFound."""
+        match = self.districts[self.districts["district_code"] == code]
+        if match.empty:
+            raise NotFound("error_unknown_district", district=code)
+        return str(match["district_name"].iloc[0])
+
+    def communes_of(self, district: str | None) -> gpd.GeoDataFrame:
+        """Return the communes of a district (all communes when district is None or 'all')."""
+        if district in (None, "", "all"):
+            return self.communes
+        self.district_name(district)
+        return self.communes[self.communes["district_code"] == district]
+
+    def commune(self, code: str) -> pd.Series:
+        """Return one commune's row or raise NotFound."""
+        match = self.communes[self.communes["commune_code"] == code]
+        if match.empty:
+            raise NotFound("error_unknown_commune", commune=code)
+        return match.iloc[0]
+
+    def years(self, indicator_id: str) -> list[int]:
+        """Return the years that have values for an indicator."""
+        years = self.values.loc[self.values["indicator"] == indicator_id, "year"]
+        return sorted(int(y) for y in years.unique())
+
+    def search_index(self, district: str | None) -> list[dict]:
+        """Return [{code, name, key}] for diacritic-free commune search."""
+        units = self.communes_of(district)
+        return [
+            {"code": c, "name": n, "key": ascii_key(n)}
+            for c, n in zip(units["commune_code"], units["commune_name"])
+        ]
+
+
+class DatasetCache:
+    """Keep the dataset of the current data version; reload when the version changes."""
+
+    def __init__(self, store: Store, catalog_path: str | Path, geodata_dir: str | Path) -> None:
+        self.store = store
+        self.catalog_path = Path(catalog_path)
+        self.geodata_dir = Path(geodata_dir)
+        self._lock = threading.Lock()
+        self._current: Dataset | None = None
+
+    def get(self) -> Dataset:
+        """Return the dataset of the published version (checked on every call)."""
+        versions = self.store.published_versions()
+        token = version_token(versions)
+        current = self._current
+        if current is not None and current.version == token:
+            return current
+        with self._lock:
+            if self._current is None or self._current.version != token:
+                self._current = self._load(versions)
+            return self._current
+
+    def _load(self, versions: dict) -> Dataset:
+        catalog = load_catalog(self.catalog_path)
+        communes = self.store.read_boundaries(versions["boundaries"])
+        values = with_derived(self.store.read_indicators(versions["indicators"]), catalog)
+        version = version_token(versions)
+        facts = read_district_facts(self.geodata_dir)
+        return Dataset(version, communes, values, catalog, facts)

@@ -1,0 +1,97 @@
+"""Reproducible demo indicator values: article facts plus labelled illustrative values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SEED = 20211
+YEARS = (2020, 2021)
+COLUMNS = ["commune_code", "indicator", "year", "value", "status", "source", "note"]
+NTM_LEVELS = ["chua_dat", "dat_chuan", "nang_cao", "kieu_mau"]
+BORDER_DISTRICTS = {"180", "182", "183", "188", "189"}  # districts on the China border
+
+
+def _rng(code: str) -> np.random.Generator:
+    """Return a generator that depends only on the seed and the commune code."""
+    return np.random.default_rng([SEED, int(code)])
+
+
+def _commune_rows(code: str, district: str, unit_type: str) -> list[tuple]:
+    rng = _rng(code)
+    rows = []
+    level = int(rng.choice(4, p=[0.5, 0.35, 0.12, 0.03])) if unit_type == "Xã" else None
+    since = int(rng.integers(2013, 2020)) if level else None
+    schools = int(rng.integers(2, 9))
+    standard = int(rng.binomial(schools, 0.45))
+    border = district in BORDER_DISTRICTS and rng.random() < 0.45
+    ocop = [int(rng.poisson(0.6)), int(rng.poisson(0.15)), 0]
+    for year in YEARS:
+        if year > YEARS[0]:
+            if level is not None and level < 3 and rng.random() < 0.2:
+                level += 1
+                since = since or year
+            if rng.random() < 0.3:
+                standard = min(schools, standard + 1)
+            ocop[0] += int(rng.poisson(0.3))
+        if level is not None:
+            rows.append((code, "ntm_level", year, NTM_LEVELS[level]))
+        if since is not None:
+            rows.append((code, "ntm_year", year, str(since)))
+        rows += [
+            (code, "schools_total", year, str(schools)),
+            (code, "schools_standard", year, str(standard)),
+            (code, "ocop_3_star", year, str(ocop[0])),
+            (code, "ocop_4_star", year, str(ocop[1])),
+            (code, "ocop_5_star", year, str(ocop[2])),
+            (code, "defence_drills", year, str(int(rng.integers(1, 5)))),
+            (code, "border_commune", year, "yes" if border else "no"),
+        ]
+    return rows
+
+
+def _article_facts(facts: pd.DataFrame) -> dict[tuple, tuple[str, str]]:
+    """Return {(code, indicator, year): (value, note)} for the commune facts of the article."""
+    out = {}
+    for row in facts[facts["scope"] == "commune"].itertuples():
+        if row.indicator != "ntm_level":
+            continue
+        year = int(str(row.period)[:4])
+        out[(row.unit_code, "ntm_level", year)] = (row.value, row.note)
+        out[(row.unit_code, "ntm_year", year)] = (str(year), row.note)
+        if "border commune" in str(row.note):
+            for y in YEARS:
+                out[(row.unit_code, "border_commune", y)] = ("yes", "the article calls it a border commune")
+    return out
+
+
+def generate(communes: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Return the long indicator table: article facts as facts, every other value illustrative."""
+    fact_values = _article_facts(facts)
+    rows = []
+    for unit in communes.sort_values("commune_code").itertuples():
+        for code, indicator, year, value in _commune_rows(
+            unit.commune_code, unit.district_code, unit.commune_type
+        ):
+            rows.append((code, indicator, year, value, "illustrative", "illustrative", ""))
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    for (code, indicator, year), (value, note) in fact_values.items():
+        mask = (
+            (table["commune_code"] == code)
+            & (table["indicator"] == indicator)
+            & (table["year"] == year)
+        )
+        fact = (code, indicator, year, value, "fact", "plvn2021", note)
+        if mask.any():
+            table.loc[mask, COLUMNS] = fact
+        else:
+            table.loc[len(table)] = fact
+        later = (
+            (table["commune_code"] == code)
+            & (table["indicator"] == indicator)
+            & (table["year"] > year)
+            & (table["status"] != "fact")
+        )
+        table.loc[later, "value"] = value
+        table.loc[later, "note"] = "carried forward from the article's value"
+    return table.sort_values(["commune_code", "indicator", "year"]).reset_index(drop=True)

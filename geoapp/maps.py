@@ -1,0 +1,134 @@
+"""What a map shows: one indicator, one year, one district, classified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geoapp.catalog import Indicator
+from geoapp.classify import Classification, classify, parse_breaks
+from geoapp.data import Dataset
+from geoapp.errors import BadRequest, NotFound
+from geoapp.i18n import format_number, translate
+from geoapp.indicators import ILLUSTRATIVE, numeric, select
+from geoapp.normalize import ascii_key
+
+
+@dataclass
+class MapView:
+    """The classified values of one indicator over the communes of one district and year."""
+
+    indicator: Indicator
+    year: int
+    years: list[int]
+    district: str
+    district_name: str
+    lang: str
+    frame: gpd.GeoDataFrame
+    classification: Classification
+    data_version: str
+
+    @property
+    def illustrative(self) -> bool:
+        """True when any value shown is illustrative."""
+        return bool((self.frame["status"] == ILLUSTRATIVE).any())
+
+    @property
+    def title(self) -> str:
+        return self.indicator.title(self.lang)
+
+    @property
+    def subtitle(self) -> str:
+        return translate("map_subtitle", self.lang, year=self.year, district=self.district_name)
+
+    @property
+    def params(self) -> dict:
+        """Return the query parameters that reproduce this view."""
+        out = {"year": self.year, "district": self.district, "lang": self.lang}
+        if self.indicator.is_numeric:
+            out["scheme"] = self.classification.scheme
+            out["k"] = self.classification.k
+        return out
+
+    def rows(self) -> list[dict]:
+        """Return the data table rows: commune, value as shown, status, source."""
+        out = []
+        for rec in self.frame.itertuples():
+            out.append(
+                {
+                    "code": rec.commune_code,
+                    "name": rec.commune_name,
+                    "key": ascii_key(rec.commune_name),
+                    "value": rec.display,
+                    "raw": None if rec.value in ("", None) or pd.isna(rec.value) else rec.value,
+                    "status": rec.status or "",
+                    "source": rec.source or "",
+                    "color": rec.color,
+                    "cls": int(rec.cls),
+                }
+            )
+        return out
+
+
+def parse_year(raw: object, years: list[int]) -> int:
+    """Return the requested year (default: the latest) or raise BadRequest."""
+    if raw in (None, ""):
+        if not years:
+            raise BadRequest("error_no_years")
+        return years[-1]
+    try:
+        year = int(str(raw))
+    except ValueError:
+        raise BadRequest("error_bad_year", year=raw, years=", ".join(map(str, years))) from None
+    if year not in years:
+        raise BadRequest("error_bad_year", year=raw, years=", ".join(map(str, years)))
+    return year
+
+
+def display_value(value: object, indicator: Indicator, lang: str) -> str:
+    """Return a value as readers see it: a category title, or a number with its unit."""
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return translate("no_data", lang)
+    if not indicator.is_numeric:
+        cat = indicator.category(str(value))
+        return cat.title(lang) if cat else str(value)
+    num = numeric(pd.Series([value])).iloc[0]
+    if pd.isna(num):
+        return str(value)
+    if indicator.format == "year":
+        return str(int(num))
+    return f"{format_number(num, lang)} {indicator.unit_label(lang)}".strip()
+
+
+def build_map_view(
+    dataset: Dataset,
+    indicator_id: str,
+    *,
+    year: object = None,
+    district: str | None = None,
+    scheme: str | None = None,
+    k: object = None,
+    breaks: str | None = None,
+    lang: str = "vi",
+) -> MapView:
+    """Select, join and classify one indicator for one year and district."""
+    indicator = dataset.catalog.get(indicator_id)
+    if indicator.scope != "commune":
+        raise NotFound("error_not_mappable", indicator=indicator_id)
+    years = dataset.years(indicator.id)
+    year = parse_year(year, years)
+    district = district or "all"
+    district_name = translate("whole_province", lang) if district == "all" else dataset.district_name(district)
+    units = dataset.communes_of(district)
+    rows = select(dataset.values, indicator.id, year)
+    keep = ["commune_code", "value", "status", "source", "note"]
+    frame = units.merge(rows[keep], on="commune_code", how="left")
+    frame[["value", "status", "source", "note"]] = frame[["value", "status", "source", "note"]].fillna("")
+    classes = classify(frame["value"], indicator, scheme, k, parse_breaks(breaks), lang)
+    frame["cls"] = classes.classes.to_numpy()
+    frame["color"] = classes.colors.to_numpy()
+    frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
+    return MapView(indicator, year, years, district, district_name, lang, frame, classes, dataset.version)

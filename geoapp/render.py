@@ -1,0 +1,96 @@
+"""Rendering maps for the web: compact GeoJSON, per-unit values and the Folium map."""
+
+from __future__ import annotations
+
+import json
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geoapp.maps import MapView
+
+PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district"}
+
+
+def geometry_json(units: gpd.GeoDataFrame, decimals: int = 5) -> str:
+    """Return the units as GeoJSON text, coordinates rounded (5 decimals is about 1 m)."""
+    grid = 10.0 ** -decimals
+    geoms = shapely.set_precision(units.geometry.to_crs(4326).values, grid)
+    features = []
+    for geom, *props in zip(geoms, *(units[c] for c in PROPERTIES)):
+        properties = dict(zip(PROPERTIES.values(), (str(p) for p in props)))
+        features.append(
+            '{"type":"Feature","properties":%s,"geometry":%s}'
+            % (json.dumps(properties, ensure_ascii=False), shapely.to_geojson(geom))
+        )
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def values_payload(view: MapView) -> dict:
+    """Return the per-unit values, colours and statuses of a map view, keyed by commune code."""
+    return {
+        "indicator": view.indicator.id,
+        "title": view.title,
+        "year": view.year,
+        "district": view.district,
+        "unit": view.indicator.unit_label(view.lang),
+        "data_version": view.data_version,
+        "classification": view.classification.to_dict(),
+        "values": {
+            row["code"]: {
+                "name": row["name"],
+                "value": row["value"],
+                "raw": row["raw"],
+                "status": row["status"],
+                "color": row["color"],
+                "cls": row["cls"],
+            }
+            for row in view.rows()
+        },
+    }
+
+
+class ChoroplethLayer(MacroElement):
+    """Leaflet layer drawn by static/geoapp-map.js from geometry and values (URLs or inline)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+geoappChoropleth({{ this._parent.get_name() }}, {{ this.options|tojson }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, options: dict) -> None:
+        super().__init__()
+        self._name = "GeoappChoropleth"
+        self.options = options
+
+
+def tile_layer(tiles: str, attribution: str) -> folium.TileLayer | None:
+    """Return the basemap layer of the GEOAPP_TILES setting, or None for 'none'."""
+    if not tiles or tiles.strip().lower() == "none":
+        return None
+    return folium.TileLayer(tiles=tiles, attr=attribution or tiles, name="basemap", max_zoom=18)
+
+
+def folium_map(bounds, options: dict, *, tiles: str = "none", attribution: str = "") -> folium.Map:
+    """Build the Folium map: optional basemap, scale bar, and the choropleth layer."""
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    fmap.default_js = []
+    fmap.default_css = []
+    layer = tile_layer(tiles, attribution)
+    if layer is not None:
+        layer.add_to(fmap)
+    minx, miny, maxx, maxy = bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    ChoroplethLayer(options).add_to(fmap)
+    return fmap
+
+
+def map_parts(fmap: folium.Map) -> tuple[str, str]:
+    """Return the map's (html, script) to place in a page; assets are linked by the page."""
+    figure = fmap.get_root()
+    figure.render()
+    return figure.html.render(), figure.script.render()

@@ -1,0 +1,109 @@
+/* geoapp choropleth layer: draws communes from GeoJSON and per-unit values.
+ * Every attribute value is inserted as text (textContent), never as HTML. */
+(function () {
+  "use strict";
+  var NODATA = "#bdbdbd";
+
+  function load(source) {
+    if (typeof source === "string") {
+      return fetch(source, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status + " " + source); }
+        return r.json();
+      });
+    }
+    return Promise.resolve(source);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function profileHref(template, code) {
+    return template.replace("{code}", encodeURIComponent(code));
+  }
+
+  function tooltipContent(props, rec, opts) {
+    var L_ = opts.labels || {};
+    var box = el("div", "geoapp-tip");
+    box.appendChild(el("strong", null, props.name));
+    if (opts.values) {
+      box.appendChild(el("div", null, (opts.title ? opts.title + ": " : "") + (rec ? rec.value : L_.noData)));
+      if (opts.year) { box.appendChild(el("div", "geoapp-tip-year", (L_.year || "") + " " + opts.year)); }
+      if (rec && rec.status === "illustrative") { box.appendChild(el("div", "geoapp-tip-flag", L_.illustrative)); }
+    }
+    return box;
+  }
+
+  function popupContent(props, rec, opts) {
+    var box = tooltipContent(props, rec, opts);
+    if (opts.profileUrl) {
+      var a = el("a", "geoapp-profile-link", (opts.labels || {}).profile);
+      a.setAttribute("href", profileHref(opts.profileUrl, props.code));
+      if (opts.newTab) { a.setAttribute("target", "_blank"); a.setAttribute("rel", "noopener"); }
+      box.appendChild(a);
+    }
+    return box;
+  }
+
+  function styleFor(rec, props, opts) {
+    var highlighted = opts.highlight && props.code === opts.highlight;
+    if (!opts.values) {
+      return {
+        color: highlighted ? "#d55e00" : "#555", weight: highlighted ? 3 : 1,
+        fillColor: highlighted ? "#e69f00" : "#f2f2f2", fillOpacity: highlighted ? 0.8 : 0.5
+      };
+    }
+    if (!rec || rec.cls < 0) {
+      return { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55 };
+    }
+    return { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.color, fillOpacity: 0.85 };
+  }
+
+  window.geoappMaps = window.geoappMaps || {};
+
+  window.geoappChoropleth = function (map, opts) {
+    var container = map.getContainer();
+    container.setAttribute("data-state", "loading");
+    return Promise.all([load(opts.geometry), opts.values ? load(opts.values) : Promise.resolve(null)])
+      .then(function (res) {
+        var geometry = res[0];
+        var values = res[1] ? res[1].values : {};
+        if (res[1]) { opts.title = opts.title || res[1].title; }
+        var byCode = {};
+        var layer = L.geoJSON(geometry, {
+          style: function (f) { return styleFor(values[f.properties.code], f.properties, opts); },
+          onEachFeature: function (f, lyr) {
+            var rec = values[f.properties.code];
+            byCode[f.properties.code] = lyr;
+            lyr.bindTooltip(tooltipContent(f.properties, rec, opts), { sticky: true, className: "geoapp-tooltip" });
+            lyr.bindPopup(popupContent(f.properties, rec, opts));
+            lyr.on("mouseover", function () { lyr.setStyle({ weight: 3 }); });
+            lyr.on("mouseout", function () { layer.resetStyle(lyr); });
+          }
+        }).addTo(map);
+        var target = opts.highlight && byCode[opts.highlight] ? byCode[opts.highlight] : layer;
+        if (target.getBounds && target.getBounds().isValid()) { map.fitBounds(target.getBounds(), { padding: [8, 8] }); }
+        window.geoappMaps[container.id] = { map: map, layer: layer, byCode: byCode };
+        container.setAttribute("data-features", String(Object.keys(byCode).length));
+        container.setAttribute("data-state", "ready");
+        container.dispatchEvent(new CustomEvent("geoapp:ready", { bubbles: true }));
+        return layer;
+      })
+      .catch(function (err) {
+        container.setAttribute("data-state", "error");
+        var msg = el("div", "geoapp-map-error", (opts.labels || {}).loadError || String(err));
+        container.appendChild(msg);
+      });
+  };
+
+  window.geoappFocus = function (code) {
+    Object.keys(window.geoappMaps).forEach(function (id) {
+      var entry = window.geoappMaps[id];
+      var lyr = entry.byCode[code];
+      if (lyr) { entry.map.fitBounds(lyr.getBounds(), { maxZoom: 13 }); lyr.openPopup(); }
+    });
+  };
+})();

@@ -1,0 +1,134 @@
+"""The storage interface shared by every backend."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+KINDS = ("boundaries", "indicators")
+
+BOUNDARY_COLUMNS = [
+    "commune_code",
+    "commune_name",
+    "commune_type",
+    "district_code",
+    "district_name",
+    "province_code",
+    "province_name",
+    "boundary_quality",
+]
+INDICATOR_COLUMNS = ["commune_code", "indicator", "year", "value", "status", "source", "note"]
+USER_ROLES = ("viewer", "editor", "admin")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    kind: str
+    version: int
+    author: str
+    created_at: str
+    comment: str
+    rows: int
+    published: bool = False
+
+
+def version_token(versions: dict) -> str:
+    """Return the data version token of published versions, e.g. "b3.i7"."""
+    return f"b{versions.get('boundaries') or 0}.i{versions.get('indicators') or 0}"
+
+
+def check_kind(kind: str) -> str:
+    """Return `kind` if it is a known data kind, else raise ValueError."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown data kind {kind!r}")
+    return kind
+
+
+def boundary_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the stored columns of a boundary layer, as text, in EPSG:4326."""
+    out = frame.copy()
+    for col in BOUNDARY_COLUMNS:
+        out[col] = out[col].astype("string") if col in out else pd.Series(pd.NA, index=out.index, dtype="string")
+    out = gpd.GeoDataFrame(out[BOUNDARY_COLUMNS], geometry=frame.geometry.values, crs=frame.crs)
+    return out.to_crs(4326) if out.crs is not None else out.set_crs(4326)
+
+
+def indicator_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the stored columns of an indicator table with their types."""
+    out = pd.DataFrame(index=frame.index)
+    for col in INDICATOR_COLUMNS:
+        if col == "year":
+            out[col] = frame[col].astype(int)
+        else:
+            out[col] = frame[col].astype("string").fillna("") if col in frame else ""
+    return out.reset_index(drop=True)
+
+
+class Store(abc.ABC):
+    """Versioned, atomically published boundary layers and indicator tables, users and audit."""
+
+    @abc.abstractmethod
+    def init(self) -> None:
+        """Create or upgrade the schema (idempotent)."""
+
+    @abc.abstractmethod
+    def published_versions(self) -> dict[str, int | None]:
+        """Return {kind: published version or None}. Cheap: called on every request."""
+
+    def data_version(self) -> str:
+        """Return a short token that changes whenever published data changes."""
+        return version_token(self.published_versions())
+
+    @abc.abstractmethod
+    def read_boundaries(self, version: int | None = None) -> gpd.GeoDataFrame:
+        """Return a boundary version (default: the published one)."""
+
+    @abc.abstractmethod
+    def read_indicators(self, version: int | None = None) -> pd.DataFrame:
+        """Return an indicator table version (default: the published one)."""
+
+    @abc.abstractmethod
+    def publish(self, kind: str, frame, *, author: str, comment: str, base_version: int | None) -> int:
+        """Store `frame` as a new version and publish it, atomically.
+
+        Raises Conflict when the published version is no longer `base_version`.
+        """
+
+    @abc.abstractmethod
+    def rollback(self, kind: str, version: int, *, author: str, comment: str, base_version: int | None) -> int:
+        """Publish an earlier version again; raises Conflict or NotFound."""
+
+    @abc.abstractmethod
+    def history(self, kind: str) -> list[VersionInfo]:
+        """Return every version of `kind`, newest first."""
+
+    @abc.abstractmethod
+    def log(self, actor: str, action: str, detail: str, comment: str = "") -> None:
+        """Append an entry to the audit log."""
+
+    @abc.abstractmethod
+    def audit(self, limit: int = 200) -> list[dict]:
+        """Return the newest audit entries."""
+
+    @abc.abstractmethod
+    def add_user(self, name: str, password_hash: str, role: str, *, actor: str) -> None:
+        """Create a user (raises Conflict if the name exists)."""
+
+    @abc.abstractmethod
+    def get_user(self, name: str) -> dict | None:
+        """Return {name, password_hash, role} or None."""
+
+    @abc.abstractmethod
+    def list_users(self) -> list[dict]:
+        """Return every user without password hashes."""
+
+    @abc.abstractmethod
+    def set_user(self, name: str, *, actor: str, role: str | None = None, password_hash: str | None = None) -> None:
+        """Change a user's role or password (raises NotFound)."""
+
+    @abc.abstractmethod
+    def delete_user(self, name: str, *, actor: str) -> None:
+        """Remove a user (raises NotFound)."""

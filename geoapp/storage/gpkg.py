@@ -1,0 +1,298 @@
+"""GeoPackage backend: one SQLite file, every version kept, publish in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoapp.errors import Conflict, NotFound
+from geoapp.storage.base import (
+    BOUNDARY_COLUMNS,
+    INDICATOR_COLUMNS,
+    Store,
+    VersionInfo,
+    boundary_frame,
+    check_kind,
+    indicator_frame,
+)
+
+_GPKG_APPLICATION_ID = 0x47504B47
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL),
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326, 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]', NULL);
+CREATE TABLE IF NOT EXISTS gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
+CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
+CREATE TABLE IF NOT EXISTS boundaries (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, version INTEGER NOT NULL,
+  {", ".join(f'"{c}" TEXT' for c in BOUNDARY_COLUMNS)}, geom GEOMETRY);
+CREATE INDEX IF NOT EXISTS boundaries_version ON boundaries(version);
+CREATE TABLE IF NOT EXISTS indicator_values (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, version INTEGER NOT NULL,
+  commune_code TEXT, indicator TEXT, year INTEGER, value TEXT, status TEXT, source TEXT, note TEXT);
+CREATE INDEX IF NOT EXISTS indicator_values_version ON indicator_values(version);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id, min_x, min_y, max_x, max_y)
+  VALUES ('boundaries', 'features', 'boundaries', 'commune boundaries, every version', 4326, 102.0, 8.0, 110.0, 24.0),
+         ('indicator_values', 'attributes', 'indicator_values', 'indicator tables, every version', 0, NULL, NULL, NULL, NULL);
+INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('boundaries', 'geom', 'GEOMETRY', 4326, 0, 0);
+CREATE TABLE IF NOT EXISTS geoapp_versions (
+  kind TEXT NOT NULL, version INTEGER NOT NULL, author TEXT NOT NULL, created_at TEXT NOT NULL,
+  comment TEXT NOT NULL DEFAULT '', rows INTEGER NOT NULL, PRIMARY KEY (kind, version));
+CREATE TABLE IF NOT EXISTS geoapp_published (kind TEXT PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS geoapp_audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, detail TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS geoapp_users (
+  name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL);
+"""
+
+_TABLES = {"boundaries": "boundaries", "indicators": "indicator_values"}
+
+
+def now() -> str:
+    """Return the current UTC time as ISO 8601 text."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def to_gpkg_blob(geom) -> bytes:
+    """Encode a shapely geometry as a GeoPackage geometry blob (no envelope)."""
+    return b"GP\x00\x01" + struct.pack("<i", 4326) + shapely.to_wkb(geom, byte_order=1)
+
+
+def from_gpkg_blob(blob: bytes):
+    """Decode a GeoPackage geometry blob."""
+    flags = blob[3]
+    offset = 8 + _ENVELOPE_BYTES[(flags >> 1) & 0x07]
+    return shapely.from_wkb(bytes(blob[offset:]))
+
+
+class GeoPackageStore(Store):
+    """Store in a GeoPackage file; publishing is one SQLite write transaction."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"GeoPackageStore({str(self.path)!r})"
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    @contextmanager
+    def _read(self):
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self):
+        """Yield a connection inside BEGIN IMMEDIATE; commit on success, roll back on error."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def init(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect()
+        try:
+            conn.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")
+            conn.execute("PRAGMA user_version=10400")
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()
+
+    def published_versions(self) -> dict[str, int | None]:
+        with self._read() as conn:
+            rows = dict(conn.execute("SELECT kind, version FROM geoapp_published").fetchall())
+        return {kind: rows.get(kind) for kind in _TABLES}
+
+    def _version_or_published(self, conn, kind: str, version: int | None) -> int | None:
+        if version is not None:
+            return version
+        row = conn.execute("SELECT version FROM geoapp_published WHERE kind = ?", (kind,)).fetchone()
+        return row[0] if row else None
+
+    def read_boundaries(self, version: int | None = None) -> gpd.GeoDataFrame:
+        cols = ", ".join(f'"{c}"' for c in BOUNDARY_COLUMNS)
+        with self._read() as conn:
+            version = self._version_or_published(conn, "boundaries", version)
+            rows = conn.execute(
+                f"SELECT {cols}, geom FROM boundaries WHERE version = ? ORDER BY fid", (version,)
+            ).fetchall()
+        frame = pd.DataFrame([r[:-1] for r in rows], columns=BOUNDARY_COLUMNS, dtype="string")
+        geoms = [from_gpkg_blob(r[-1]) for r in rows]
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
+    def read_indicators(self, version: int | None = None) -> pd.DataFrame:
+        cols = ", ".join(INDICATOR_COLUMNS)
+        with self._read() as conn:
+            version = self._version_or_published(conn, "indicators", version)
+            rows = conn.execute(
+                f"SELECT {cols} FROM indicator_values WHERE version = ? ORDER BY fid", (version,)
+            ).fetchall()
+        frame = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+        return indicator_frame(frame) if len(frame) else frame.astype({"year": int})
+
+    def _check_base(self, conn, kind: str, base_version: int | None) -> None:
+        current = self._version_or_published(conn, kind, None)
+        if current != base_version:
+            raise Conflict("error_publish_conflict", current=current or 0, base=base_version or 0)
+
+    def publish(self, kind, frame, *, author, comment, base_version):
+        check_kind(kind)
+        rows = self._rows(kind, frame)
+        with self._write() as conn:
+            self._check_base(conn, kind, base_version)
+            (last,) = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM geoapp_versions WHERE kind = ?", (kind,)
+            ).fetchone()
+            version = last + 1
+            table = _TABLES[kind]
+            placeholders = ", ".join("?" * (len(rows[0]) + 1)) if rows else ""
+            if rows:
+                conn.executemany(
+                    f"INSERT INTO {table} ({self._insert_columns(kind)}) VALUES ({placeholders})",
+                    [(version, *row) for row in rows],
+                )
+            conn.execute(
+                "INSERT INTO geoapp_versions VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, version, author, now(), comment, len(rows)),
+            )
+            self._set_published(conn, kind, version)
+            self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
+        return version
+
+    @staticmethod
+    def _insert_columns(kind: str) -> str:
+        cols = BOUNDARY_COLUMNS + ["geom"] if kind == "boundaries" else INDICATOR_COLUMNS
+        return ", ".join(["version"] + [f'"{c}"' for c in cols])
+
+    @staticmethod
+    def _rows(kind: str, frame) -> list[tuple]:
+        if kind == "boundaries":
+            frame = boundary_frame(frame)
+            attrs = frame[BOUNDARY_COLUMNS].astype(object).where(frame[BOUNDARY_COLUMNS].notna(), None)
+            blobs = [to_gpkg_blob(g) for g in frame.geometry]
+            return [(*a, b) for a, b in zip(attrs.itertuples(index=False, name=None), blobs)]
+        frame = indicator_frame(frame)
+        frame["year"] = frame["year"].astype(int).astype(object)
+        return list(frame.astype(object).itertuples(index=False, name=None))
+
+    @staticmethod
+    def _set_published(conn, kind: str, version: int) -> None:
+        conn.execute(
+            "INSERT INTO geoapp_published (kind, version) VALUES (?, ?) "
+            "ON CONFLICT(kind) DO UPDATE SET version = excluded.version",
+            (kind, version),
+        )
+
+    def rollback(self, kind, version, *, author, comment, base_version):
+        check_kind(kind)
+        with self._write() as conn:
+            self._check_base(conn, kind, base_version)
+            exists = conn.execute(
+                "SELECT 1 FROM geoapp_versions WHERE kind = ? AND version = ?", (kind, version)
+            ).fetchone()
+            if not exists:
+                raise NotFound("error_unknown_version", version=version)
+            self._set_published(conn, kind, version)
+            self._log(conn, author, f"rollback {kind}", f"version {version}", comment)
+        return version
+
+    def history(self, kind):
+        check_kind(kind)
+        with self._read() as conn:
+            current = self._version_or_published(conn, kind, None)
+            rows = conn.execute(
+                "SELECT kind, version, author, created_at, comment, rows FROM geoapp_versions "
+                "WHERE kind = ? ORDER BY version DESC",
+                (kind,),
+            ).fetchall()
+        return [VersionInfo(*row, published=row[1] == current) for row in rows]
+
+    @staticmethod
+    def _log(conn, actor, action, detail, comment=""):
+        conn.execute(
+            "INSERT INTO geoapp_audit (at, actor, action, detail, comment) VALUES (?, ?, ?, ?, ?)",
+            (now(), actor, action, detail, comment or ""),
+        )
+
+    def log(self, actor, action, detail, comment=""):
+        with self._write() as conn:
+            self._log(conn, actor, action, detail, comment)
+
+    def audit(self, limit=200):
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT at, actor, action, detail, comment FROM geoapp_audit ORDER BY id DESC LIMIT ?",
+                (int(limit),),
+            ).fetchall()
+        return [dict(zip(("at", "actor", "action", "detail", "comment"), r)) for r in rows]
+
+    def add_user(self, name, password_hash, role, *, actor):
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM geoapp_users WHERE name = ?", (name,)).fetchone():
+                raise Conflict("error_user_exists", name=name)
+            conn.execute("INSERT INTO geoapp_users VALUES (?, ?, ?, ?)", (name, password_hash, role, now()))
+            self._log(conn, actor, "add user", f"{name} ({role})")
+
+    def get_user(self, name):
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT name, password_hash, role FROM geoapp_users WHERE name = ?", (name,)
+            ).fetchone()
+        return dict(zip(("name", "password_hash", "role"), row)) if row else None
+
+    def list_users(self):
+        with self._read() as conn:
+            rows = conn.execute("SELECT name, role, created_at FROM geoapp_users ORDER BY name").fetchall()
+        return [dict(zip(("name", "role", "created_at"), r)) for r in rows]
+
+    def set_user(self, name, *, actor, role=None, password_hash=None):
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM geoapp_users WHERE name = ?", (name,)).fetchone():
+                raise NotFound("error_unknown_user", name=name)
+            if role is not None:
+                conn.execute("UPDATE geoapp_users SET role = ? WHERE name = ?", (role, name))
+                self._log(conn, actor, "change role", f"{name} -> {role}")
+            if password_hash is not None:
+                conn.execute("UPDATE geoapp_users SET password_hash = ? WHERE name = ?", (password_hash, name))
+                self._log(conn, actor, "change password", name)
+
+    def delete_user(self, name, *, actor):
+        with self._write() as conn:
+            if conn.execute("DELETE FROM geoapp_users WHERE name = ?", (name,)).rowcount == 0:
+                raise NotFound("error_unknown_user", name=name)
+            self._log(conn, actor, "delete user", name)

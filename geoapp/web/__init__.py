@@ -1,0 +1,1 @@
+"""The Flask layer: thin blueprints by audience (browse, embed, admin, api)."""

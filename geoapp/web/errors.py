@@ -1,0 +1,41 @@
+"""One error handler: JSON under /api, an HTML page elsewhere, in the user's language."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from geoapp.errors import GeoappError
+from geoapp.i18n import translate
+from geoapp.web.i18n import current_lang
+
+log = logging.getLogger("geoapp")
+
+_HTTP_KEYS = {400: "error_bad_request", 401: "error_login_required", 403: "error_forbidden",
+              404: "error_not_found", 405: "error_method", 413: "error_too_large"}
+
+
+def respond(status: int, message: str):
+    """Return the error response for this request."""
+    if request.path.startswith("/api/") or request.path == "/api":
+        return jsonify({"error": {"status": status, "message": message}}), status
+    title = translate(f"status_{status}" if status in (400, 401, 403, 404, 409, 413, 422) else "status_500", current_lang())
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(GeoappError)
+    def geoapp_error(exc: GeoappError):
+        return respond(exc.status, exc.message(current_lang()))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        key = _HTTP_KEYS.get(exc.code or 500, "error_internal")
+        return respond(exc.code or 500, translate(key, current_lang()))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        return respond(500, translate("error_internal", current_lang()))

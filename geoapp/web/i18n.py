@@ -1,0 +1,54 @@
+"""Choosing the user's language and exposing translations to templates."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, g, request, url_for
+
+from geoapp.i18n import LANGUAGES, format_number, localized, pick_lang, translate
+
+
+def current_lang() -> str:
+    """Return the request's language: ?lang=, then the lang cookie, then the default."""
+    if "lang" not in g:
+        from geoapp.web.state import setting
+
+        asked = request.args.get("lang") or request.cookies.get("lang")
+        g.lang = asked if asked in LANGUAGES else pick_lang(setting("DEFAULT_LANG"))
+    return g.lang
+
+
+def lang_url(code: str) -> str:
+    """Return the current URL with ?lang=code."""
+    args = request.args.to_dict()
+    args["lang"] = code
+    if request.endpoint and request.url_rule and "GET" in request.url_rule.methods:
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return "?" + urlencode(args)
+
+
+def _(key: str, **params) -> str:
+    return translate(key, current_lang(), **params)
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def inject():
+        return {
+            "_": _,
+            "lang": current_lang(),
+            "languages": LANGUAGES,
+            "localized": lambda value: localized(value, current_lang()),
+            "fmt": lambda value: format_number(value, current_lang()),
+            "lang_url": lang_url,
+        }
+
+    @app.after_request
+    def remember_lang(response):
+        asked = request.args.get("lang")
+        if asked in LANGUAGES and request.cookies.get("lang") != asked:
+            response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.headers.setdefault("Content-Language", current_lang())
+        response.vary.add("Cookie")
+        return response

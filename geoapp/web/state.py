@@ -1,0 +1,33 @@
+"""Per-application state reached from request handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from geoapp.data import Dataset, DatasetCache
+from geoapp.storage import Store
+from geoapp.util import LRU
+
+
+@dataclass
+class AppState:
+    settings: dict
+    store: Store
+    datasets: DatasetCache
+    cache: LRU = field(default_factory=lambda: LRU(256))
+
+
+def state() -> AppState:
+    """Return the current app's state."""
+    return current_app.extensions["geoapp"]
+
+
+def dataset() -> Dataset:
+    """Return the published dataset (its version is checked on every call)."""
+    return state().datasets.get()
+
+
+def setting(key: str):
+    return state().settings[key]
