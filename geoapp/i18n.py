@@ -13,9 +13,14 @@ DEFAULT_LANG = "vi"
 
 @functools.cache
 def messages() -> dict[str, dict[str, str]]:
-    """Return the message catalog {key: {lang: text}}."""
-    path = Path(__file__).with_name("messages.yaml")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Return the message catalog {key: {lang: text}} merged from geoapp/messages/*.yaml."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(Path(__file__).with_name("messages").glob("*.yaml")):
+        for key, entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in merged:
+                raise ValueError(f"message {key!r} is defined twice ({path.name})")
+            merged[key] = entry
+    return merged
 
 
 def pick_lang(lang: str | None) -> str:
