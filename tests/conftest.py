@@ -125,3 +125,21 @@ def pg_url():
     yield url
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def backend_settings(request, settings):
+    """Settings for each storage backend: the GeoPackage file, then a fresh PostGIS database."""
+    if request.param == "postgis":
+        return {**settings, "DATABASE_URL": request.getfixturevalue("pg_url")}
+    return settings
+
+
+@pytest.fixture
+def backend_app(backend_settings):
+    return create_app(backend_settings)
+
+
+@pytest.fixture
+def backend_client(backend_app):
+    return backend_app.test_client()
