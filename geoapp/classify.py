@@ -6,6 +6,7 @@ embeds and the static exports all call `classify`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import mapclassify
@@ -123,7 +124,9 @@ def _numeric_bins(values: np.ndarray, scheme: str, k: int, breaks: list[float] |
     elif scheme == "equal_interval":
         bins = mapclassify.EqualInterval(values, k=k).bins
     else:
-        bins = mapclassify.FisherJenks(values, k=k).bins
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed": pure Python is fine here
+            bins = mapclassify.FisherJenks(values, k=k).bins
     return sorted({float(b) for b in bins})
 
 

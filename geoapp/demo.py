@@ -9,6 +9,7 @@ SEED = 20211
 YEARS = (2020, 2021)
 COLUMNS = ["commune_code", "indicator", "year", "value", "status", "source", "note"]
 NTM_LEVELS = ["chua_dat", "dat_chuan", "nang_cao", "kieu_mau"]
+CARRIED = "carried forward from the article's value"
 BORDER_DISTRICTS = {"180", "182", "183", "188", "189"}  # districts on the China border
 
 
@@ -86,12 +87,15 @@ def generate(communes: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
             table.loc[mask, COLUMNS] = fact
         else:
             table.loc[len(table)] = fact
-        later = (
-            (table["commune_code"] == code)
-            & (table["indicator"] == indicator)
-            & (table["year"] > year)
-            & (table["status"] != "fact")
-        )
-        table.loc[later, "value"] = value
-        table.loc[later, "note"] = "carried forward from the article's value"
+        for later in (y for y in YEARS if y > year and (code, indicator, y) not in fact_values):
+            mask = (
+                (table["commune_code"] == code)
+                & (table["indicator"] == indicator)
+                & (table["year"] == later)
+            )
+            carried = (code, indicator, later, value, "illustrative", "illustrative", CARRIED)
+            if mask.any():
+                table.loc[mask, COLUMNS] = carried
+            else:
+                table.loc[len(table)] = carried
     return table.sort_values(["commune_code", "indicator", "year"]).reset_index(drop=True)

@@ -46,9 +46,9 @@ def localized(value: object, lang: str) -> str:
 
 def format_number(value: float, lang: str, decimals: int | None = None) -> str:
     """Format a number with the language's separators (vi: 1.234,5; en: 1,234.5)."""
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else (1 if abs(value) >= 10 else 2)
-    text = f"{value:,.{decimals}f}"
+    text = f"{value:,.{2 if decimals is None else decimals}f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
     if pick_lang(lang) == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text

@@ -29,6 +29,7 @@ class MapView:
     frame: gpd.GeoDataFrame
     classification: Classification
     data_version: str
+    breaks: list[float] | None = None
 
     @property
     def illustrative(self) -> bool:
@@ -50,6 +51,8 @@ class MapView:
         if self.indicator.is_numeric:
             out["scheme"] = self.classification.scheme
             out["k"] = self.classification.k
+            if self.breaks:
+                out["breaks"] = ",".join(f"{b:g}" for b in self.breaks)
         return out
 
     def rows(self) -> list[dict]:
@@ -126,9 +129,11 @@ def build_map_view(
     keep = ["commune_code", "value", "status", "source", "note"]
     frame = units.merge(rows[keep], on="commune_code", how="left")
     frame[["value", "status", "source", "note"]] = frame[["value", "status", "source", "note"]].fillna("")
-    classes = classify(frame["value"], indicator, scheme, k, parse_breaks(breaks), lang)
+    breaks = parse_breaks(breaks)
+    classes = classify(frame["value"], indicator, scheme, k, breaks, lang)
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
     frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
-    return MapView(indicator, year, years, district, district_name, lang, frame, classes, dataset.version)
+    user_breaks = breaks if classes.scheme == "user" else None
+    return MapView(indicator, year, years, district, district_name, lang, frame, classes, dataset.version, user_breaks)

@@ -84,6 +84,10 @@
             lyr.on("mouseout", function () { layer.resetStyle(lyr); });
           }
         }).addTo(map);
+        layer.eachLayer(function (lyr) {
+          var path = lyr.getElement && lyr.getElement();
+          if (path) { path.setAttribute("data-code", lyr.feature.properties.code); }
+        });
         var target = opts.highlight && byCode[opts.highlight] ? byCode[opts.highlight] : layer;
         if (target.getBounds && target.getBounds().isValid()) { map.fitBounds(target.getBounds(), { padding: [8, 8] }); }
         window.geoappMaps[container.id] = { map: map, layer: layer, byCode: byCode };

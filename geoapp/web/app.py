@@ -68,8 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, browse, embed
+    from geoapp.web import admin, api, auth, browse, embed
 
+    app.register_blueprint(auth.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")

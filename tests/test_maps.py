@@ -1,0 +1,62 @@
+import pytest
+
+from geoapp.data import DatasetCache, ensure_store
+from geoapp.errors import BadRequest, NotFound
+from geoapp.maps import build_map_view
+
+
+@pytest.fixture
+def dataset(settings):
+    from pathlib import Path
+
+    from geoapp.config import load_settings
+
+    s = load_settings(settings)
+    store = ensure_store(s)
+    return DatasetCache(store, Path(s["GEODATA_DIR"]) / "catalog.yaml", s["GEODATA_DIR"]).get()
+
+
+def test_cao_loc_default_view(dataset):
+    view = build_map_view(dataset, "ntm_level", district="183")
+    assert len(view.frame) == 22
+    assert view.year == 2021 and view.years == [2020, 2021]
+    assert view.district_name == "Huyện Cao Lộc"
+    assert view.illustrative
+    row = view.frame.set_index("commune_code").loc["06220"]
+    assert row["display"] == "NTM nâng cao"
+
+
+def test_facts_keep_their_status(dataset):
+    view = build_map_view(dataset, "ntm_level", year=2020, district="183")
+    facts = view.frame[view.frame["status"] == "fact"]
+    assert set(facts["commune_code"]) == {"06202", "06220", "06244"}
+
+
+def test_wards_and_townships_have_no_ntm_data(dataset):
+    view = build_map_view(dataset, "ntm_level", district="183")
+    nodata = set(view.frame.loc[view.frame["cls"] < 0, "commune_code"])
+    assert nodata == {"06184", "06187"}  # the two thị trấn
+    assert view.classification.nodata.count == 2
+
+
+def test_whole_province(dataset):
+    assert len(build_map_view(dataset, "ocop_total", district="all").frame) == 194
+
+
+def test_errors(dataset):
+    with pytest.raises(NotFound):
+        build_map_view(dataset, "nope")
+    with pytest.raises(NotFound):
+        build_map_view(dataset, "ntm_level", district="999")
+    with pytest.raises(NotFound):
+        build_map_view(dataset, "grain_output")  # district-level figure
+    with pytest.raises(BadRequest):
+        build_map_view(dataset, "ntm_level", year="1999")
+    with pytest.raises(BadRequest):
+        build_map_view(dataset, "ntm_level", year="abc")
+
+
+def test_display_values_in_english(dataset):
+    view = build_map_view(dataset, "schools_total", district="183", lang="en")
+    assert all(v.endswith("schools") for v in view.frame["display"])
+    assert view.subtitle == "Huyện Cao Lộc, 2021"
