@@ -12,6 +12,7 @@ from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data import DatasetCache, ensure_store
 from geoapp.web import errors, i18n, security
 from geoapp.web.state import AppState
+from geoapp.web.views import compress_response
 
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 
@@ -75,4 +76,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.after_request(compress_response)
     return app

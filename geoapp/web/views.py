@@ -23,40 +23,28 @@ def map_args() -> dict:
 
 
 def current_view(indicator_id: str) -> MapView:
-    """Build the map view that the request asks for."""
-    return build_map_view(dataset(), indicator_id, lang=current_lang(), **map_args())
+    """Return the map view that the request asks for (cached per data version and parameters)."""
+    data = dataset()
+    args = map_args()
+    lang = current_lang()
+    key = ("view", data.version, indicator_id, tuple(sorted(args.items())), lang)
+    return state().cache.get_or_build(key, lambda: build_map_view(data, indicator_id, lang=lang, **args))
 
 
 def map_options(view: MapView, *, inline: bool = False, new_tab: bool = False) -> dict:
     """Return the options of the choropleth layer (data by URL, or inline for a standalone file)."""
-    from geoapp.i18n import translate
-    from geoapp.render import geometry_json, values_payload
-    import json
+    from geoapp.render import inline_options, layer_options
 
-    lang = view.lang
     if inline:
-        geometry = json.loads(geometry_json(view.frame, setting("COORD_DECIMALS")))
-        values = values_payload(view)
         profile = url_for("browse.commune", code="CODE", _external=True).replace("CODE", "{code}")
-    else:
-        geometry = url_for("api.boundaries", district=view.district)
-        values = url_for("api.map_values", indicator=view.indicator.id, **view.params)
-        profile = url_for("browse.commune", code="CODE").replace("CODE", "{code}")
-    return {
-        "geometry": geometry,
-        "values": values,
-        "year": view.year,
-        "title": view.title,
-        "profileUrl": profile,
-        "newTab": new_tab,
-        "labels": {
-            "year": translate("year", lang),
-            "noData": translate("no_data", lang),
-            "illustrative": translate("illustrative_value", lang),
-            "profile": translate("open_profile", lang),
-            "loadError": translate("map_load_error", lang),
-        },
-    }
+        return inline_options(view, setting("COORD_DECIMALS"), profile, new_tab)
+    return layer_options(
+        view,
+        geometry=url_for("api.boundaries", district=view.district),
+        values=url_for("api.map_values", indicator=view.indicator.id, **view.params),
+        profile_url=url_for("browse.commune", code="CODE").replace("CODE", "{code}"),
+        new_tab=new_tab,
+    )
 
 
 def render_folium(view_bounds, options: dict) -> tuple[str, str]:
@@ -72,12 +60,12 @@ def cached_json(key: tuple, build, content_type: str = "application/json") -> Re
 
     Bodies are cached per data version, so a publish is seen on the next request.
     """
-    etag = digest(state().store.data_version(), *key)
+    etag = digest(dataset().version, *key)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         body = state().cache.get_or_build((etag, "body"), lambda: build().encode("utf-8"))
-        if "gzip" in (request.headers.get("Accept-Encoding") or ""):
+        if accepts_gzip():
             body = state().cache.get_or_build((etag, "gzip"), lambda: gzip.compress(body, 6))
             response = Response(body, content_type=content_type)
             response.headers["Content-Encoding"] = "gzip"
@@ -85,5 +73,29 @@ def cached_json(key: tuple, build, content_type: str = "application/json") -> Re
             response = Response(body, content_type=content_type)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def accepts_gzip() -> bool:
+    """True when the client accepts gzip-encoded responses."""
+    return "gzip" in (request.headers.get("Accept-Encoding") or "")
+
+
+def compress_response(response: Response) -> Response:
+    """Gzip a text response (HTML, JSON, CSS, JS) over 1 KB when the client accepts it."""
+    if (
+        response.direct_passthrough
+        or response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or not accepts_gzip()
+        or not (response.mimetype.startswith("text/") or response.mimetype.endswith(("json", "javascript")))
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < 1024:
+        return response
+    response.set_data(gzip.compress(body, 6))
+    response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
