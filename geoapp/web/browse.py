@@ -43,6 +43,7 @@ def map_page(indicator):
         map_html=html,
         map_script=script,
         groups=data.catalog.by_program("commune"),
+        programs=data.catalog.programs,
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
