@@ -10,6 +10,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geoapp.i18n import translate
 from geoapp.maps import MapView
 
 PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district"}
@@ -51,6 +52,33 @@ def values_payload(view: MapView) -> dict:
             for row in view.rows()
         },
     }
+
+
+def layer_options(view: MapView, *, geometry, values, profile_url: str | None, new_tab: bool = False) -> dict:
+    """Return the options of the choropleth layer drawn by static/geoapp-map.js (data as URLs or inline)."""
+    lang = view.lang
+    return {
+        "geometry": geometry,
+        "values": values,
+        "year": view.year,
+        "title": view.title,
+        "profileUrl": profile_url,
+        "newTab": new_tab,
+        "attribution": translate("approx_boundaries", lang),
+        "labels": {
+            "year": translate("year", lang),
+            "noData": translate("no_data", lang),
+            "illustrative": translate("illustrative_value", lang),
+            "profile": translate("open_profile", lang),
+            "loadError": translate("map_load_error", lang),
+        },
+    }
+
+
+def inline_options(view: MapView, decimals: int, profile_url: str | None, new_tab: bool = False) -> dict:
+    """Return layer options that carry the geometry and values inline (standalone files)."""
+    geometry = json.loads(geometry_json(view.frame, decimals))
+    return layer_options(view, geometry=geometry, values=values_payload(view), profile_url=profile_url, new_tab=new_tab)
 
 
 class ChoroplethLayer(MacroElement):

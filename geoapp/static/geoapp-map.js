@@ -74,6 +74,7 @@
         if (res[1]) { opts.title = opts.title || res[1].title; }
         var byCode = {};
         var layer = L.geoJSON(geometry, {
+          attribution: opts.attribution ? el("span", null, opts.attribution).outerHTML : undefined,
           style: function (f) { return styleFor(values[f.properties.code], f.properties, opts); },
           onEachFeature: function (f, lyr) {
             var rec = values[f.properties.code];

@@ -2,6 +2,91 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, render_template, request, url_for
+from markupsafe import escape
+
+from geoapp.export import EXPORT_PARAMS, export_map
+from geoapp.i18n import translate
+from geoapp.maps import MapView
+from geoapp.web.i18n import current_lang
+from geoapp.web.security import allow_framing
+from geoapp.web.state import dataset, setting, state
+from geoapp.web.views import current_view, map_options, render_folium
 
 bp = Blueprint("embed", __name__)
+
+FRAME_HEIGHT = 560
+
+
+def profile_template(lang: str) -> str:
+    """Return the absolute URL of a commune profile with a {code} placeholder."""
+    return url_for("browse.commune", code="CODE", lang=lang, _external=True).replace("CODE", "{code}")
+
+
+def iframe_snippet(src: str, title: str) -> str:
+    """Return the <iframe> code that embeds a map (text to copy, escaped when shown)."""
+    return (
+        f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="{FRAME_HEIGHT}" '
+        f'style="border:0;min-width:300px;max-width:100%" loading="lazy"></iframe>'
+    )
+
+
+def share_links(view: MapView, breaks: str = "") -> dict:
+    """Return the link, embed code and download URLs that reproduce the state of a map page."""
+    params = dict(view.params)
+    if breaks and view.classification.scheme == "user":
+        params["breaks"] = breaks
+    ind = view.indicator.id
+    embed = url_for("embed.embed_map", indicator=ind, _external=True, **params)
+    title = translate("embed_frame_title", view.lang, title=view.title, district=view.district_name, year=view.year)
+
+    def export(fmt: str, **extra) -> str:
+        return url_for("embed.export_file", indicator=ind, fmt=fmt, **params, **extra)
+
+    return {
+        "link": url_for("browse.map_page", indicator=ind, _external=True, **params),
+        "embed": embed,
+        "iframe": iframe_snippet(embed, title),
+        "downloads": [
+            ("share_png", export("png", dpi=300)),
+            ("share_svg", export("svg")),
+            ("share_pdf_portrait", export("pdf", orientation="portrait")),
+            ("share_pdf_landscape", export("pdf", orientation="landscape")),
+            ("share_html", export("html")),
+        ],
+    }
+
+
+@bp.app_context_processor
+def inject_share_links():
+    return {"share_links": share_links}
+
+
+@bp.get("/embed/<indicator>")
+def embed_map(indicator):
+    allow_framing()
+    view = current_view(indicator)
+    html, script = render_folium(view.frame.total_bounds, map_options(view, new_tab=True))
+    return render_template(
+        "embed.html",
+        view=view,
+        map_html=html,
+        map_script=script,
+        profile_url=profile_template(view.lang),
+        full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.params),
+    )
+
+
+@bp.get("/maps/<indicator>.<fmt>")
+def export_file(indicator, fmt):
+    lang = current_lang()
+    params = {key: request.args.get(key) or None for key in EXPORT_PARAMS}
+    params["district"] = params["district"] or setting("DEFAULT_DISTRICT")
+    out = export_map(
+        dataset(), indicator, fmt, params, settings=state().settings, lang=lang, profile_url=profile_template(lang)
+    )
+    response = Response(out.body, content_type=out.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)

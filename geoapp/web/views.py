@@ -31,13 +31,10 @@ def current_view(indicator_id: str) -> MapView:
     return state().cache.get_or_build(key, lambda: build_map_view(data, indicator_id, lang=lang, **args))
 
 
-def map_options(view: MapView, *, inline: bool = False, new_tab: bool = False) -> dict:
-    """Return the options of the choropleth layer (data by URL, or inline for a standalone file)."""
-    from geoapp.render import inline_options, layer_options
+def map_options(view: MapView, *, new_tab: bool = False) -> dict:
+    """Return the options of the choropleth layer, its data fetched by URL (inline: geoapp.render.inline_options)."""
+    from geoapp.render import layer_options
 
-    if inline:
-        profile = url_for("browse.commune", code="CODE", _external=True).replace("CODE", "{code}")
-        return inline_options(view, setting("COORD_DECIMALS"), profile, new_tab)
     return layer_options(
         view,
         geometry=url_for("api.boundaries", district=view.district),

@@ -1,0 +1,44 @@
+"""geoapp export: one map as a PNG, SVG or PDF page, or a standalone HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoapp.cli import _fail, _store_and_settings, main
+from geoapp.errors import GeoappError
+from geoapp.i18n import LANGUAGES
+
+
+@main.command("export")
+@click.argument("indicator")
+@click.option("--year", help="Year (default: the latest with data).")
+@click.option("--district", help="District GSO code (e.g. 183) or 'all' (default: the DEFAULT_DISTRICT setting).")
+@click.option("--scheme", help="Classification: quantiles, equal_interval, natural_breaks or user.")
+@click.option("--k", help="Number of classes.")
+@click.option("--breaks", help="Class breaks for --scheme user, e.g. '1,2,5'.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the map text (default: DEFAULT_LANG).")
+@click.option("--dpi", help="Resolution of a PNG (default 300).")
+@click.option("--orientation", help="A4 page: landscape (default) or portrait.")
+@click.option("--format", "fmt", required=True, help="png, svg, pdf or html.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--site-url", default="", help="Address of the site, for commune profile links in HTML files.")
+@click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
+def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
+    """Export a map for reports: the same classes, colours, legend and sources as the web map."""
+    from geoapp.data import DatasetCache
+    from geoapp.export import export_map
+
+    try:
+        store, settings = _store_and_settings(data_dir)
+        lang = lang or settings["DEFAULT_LANG"]
+        data = DatasetCache(store, Path(settings["GEODATA_DIR"]) / "catalog.yaml", settings["GEODATA_DIR"]).get()
+        params = {"year": year, "district": district, "scheme": scheme, "k": k, "breaks": breaks,
+                  "dpi": dpi, "orientation": orientation}
+        profile = f"{site_url.rstrip('/')}/communes/{{code}}?lang={lang}" if site_url else None
+        out = export_map(data, indicator, fmt, params, settings=settings, lang=lang, profile_url=profile)
+    except GeoappError as exc:
+        _fail(exc, False, lang or "vi")
+    Path(output).write_bytes(out.body)
+    click.echo(f"wrote {output} ({out.content_type}, {len(out.body):,} bytes)")
