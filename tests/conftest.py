@@ -143,3 +143,16 @@ def backend_app(backend_settings):
 @pytest.fixture
 def backend_client(backend_app):
     return backend_app.test_client()
+
+
+@pytest.fixture
+def store(backend_settings):
+    """An initialised, empty store of each backend."""
+    from geoapp.config import load_settings
+    from geoapp.storage import open_store
+
+    opened = open_store(load_settings(backend_settings))
+    opened.init()
+    yield opened
+    if hasattr(opened, "close"):
+        opened.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 from flask import Blueprint, jsonify, render_template, request
 
@@ -111,4 +113,4 @@ def healthz():
     data = dataset()
     if data.communes.empty:
         raise NotFound("error_no_data")
-    return jsonify(status="ok", data_version=data.version, communes=int(len(data.communes)))
+    return jsonify(status="ok", data_version=data.version, communes=int(len(data.communes)), pid=os.getpid())
