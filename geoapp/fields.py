@@ -16,6 +16,13 @@ FIELD_NAMES = {
     "year": ["year", "nam", "nam_bao_cao"],
     "indicator": ["indicator", "chi_tieu", "chitieu", "indicator_id"],
     "value": ["value", "gia_tri", "giatri"],
+    "commune_type": ["commune_type", "commune_ty", "loai_xa", "cap_xa"],
+    "province_code": ["province_code", "province_c", "ma_tinh", "matinh"],
+    "province_name": ["province_name", "province_n", "ten_tinh", "tentinh"],
+    "boundary_quality": ["boundary_quality", "boundary_q"],
+    "status": ["status", "trang_thai"],
+    "source": ["source", "nguon"],
+    "note": ["note", "ghi_chu", "ghichu"],
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -44,20 +45,16 @@ def read_xlsx_bytes(raw: bytes, sheet: str | None = None) -> pd.DataFrame:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        ws = book[sheet] if sheet else book.worksheets[0]
+        rows = list(itertools.islice(ws.iter_rows(values_only=True), MAX_ROWS + 1))
+        book.close()
+    except Exception as exc:  # openpyxl raises many types for a broken workbook, also while reading rows
         raise Invalid("error_table_parse", detail=type(exc).__name__) from None
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
+    header = rows[0] if rows else None
     if not header:
         raise Invalid("error_table_empty")
     names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
-    data = []
-    for i, row in enumerate(rows):
-        if i >= MAX_ROWS:
-            break
-        data.append(["" if v is None else _cell_text(v) for v in row[: len(names)]])
-    book.close()
+    data = [["" if v is None else _cell_text(v) for v in row[: len(names)]] for row in rows[1:]]
     return _checked(pd.DataFrame(data, columns=names))
 
 

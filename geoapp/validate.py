@@ -1,0 +1,206 @@
+"""Checks of uploaded boundary layers: geometry types and repairs, codes, coverage gaps and overlaps, diff."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoapp.normalize import normalize_code
+
+# Areas are measured in an Albers equal-area projection fitted to Vietnam.
+EQUAL_AREA = "+proj=aea +lat_0=16 +lon_0=106 +lat_1=10 +lat_2=22 +ellps=WGS84 +units=m +no_defs"
+POLYGONAL = ("Polygon", "MultiPolygon")
+MIN_AREA_M2 = 1.0
+REPAIR_METHOD = "make_valid(method='structure')"
+_MARKUP = re.compile(r"<[a-zA-Z/!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
+
+
+def geometry_types(geoms) -> dict[str, int]:
+    """Return how many geometries there are of each type ("missing" for nulls)."""
+    names = ["missing" if g is None else g.geom_type for g in geoms]
+    return {name: int(n) for name, n in pd.Series(names, dtype=object).value_counts().items()}
+
+
+def empty_rows(geoms) -> list[int]:
+    """Return the positions of null or empty geometries."""
+    return [i for i, g in enumerate(geoms) if g is None or g.is_empty]
+
+
+def polygonal_only(geom):
+    """Return the polygonal part of a geometry (a Polygon or MultiPolygon, possibly empty)."""
+    if geom.geom_type in POLYGONAL:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in POLYGONAL]
+    polygons = [q for p in parts for q in shapely.get_parts(p)]
+    if len(polygons) == 1:
+        return polygons[0]
+    return shapely.MultiPolygon(polygons)
+
+
+def repair(geoms) -> tuple[np.ndarray, list[dict]]:
+    """Repair invalid polygons with make_valid; return the geometries and one entry per repair."""
+    out = np.array(geoms, dtype=object)
+    repairs = []
+    for i, geom in enumerate(out):
+        if geom is None or geom.is_empty or geom.geom_type not in POLYGONAL or geom.is_valid:
+            continue
+        reason = shapely.is_valid_reason(geom)
+        fixed = polygonal_only(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+        out[i] = fixed
+        repairs.append({"position": i, "reason": reason, "repair": REPAIR_METHOD,
+                        "result_type": fixed.geom_type, "result_empty": bool(fixed.is_empty)})
+    return out, repairs
+
+
+def code_problems(values) -> tuple[list[str | None], dict[str, list]]:
+    """Return the normalised codes and the positions of missing, malformed and duplicate ones."""
+    codes, missing, malformed = [], [], []
+    for i, value in enumerate(values):
+        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
+        code = normalize_code(value) if text else None
+        if not text:
+            missing.append(i)
+        elif code is None:
+            malformed.append({"position": i, "value": text})
+        codes.append(code)
+    seen = pd.Series([c for c in codes if c is not None], dtype=object)
+    duplicate = sorted(set(seen[seen.duplicated()]))
+    return codes, {"missing": missing, "malformed": malformed, "duplicate": duplicate}
+
+
+def markup(frame: pd.DataFrame) -> list[dict]:
+    """Return the text values that look like HTML or script: {position, field, value}."""
+    found = []
+    skip = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    for col in frame.columns:
+        if col == skip:
+            continue
+        for i, value in enumerate(frame[col]):
+            if isinstance(value, str) and _MARKUP.search(value):
+                found.append({"position": i, "field": str(col), "value": value[:200]})
+    return found
+
+
+def equal_area(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Return the geometries of a EPSG:4326 frame in the equal-area projection (metres)."""
+    return frame.geometry.to_crs(EQUAL_AREA).values
+
+
+def _lonlat(point) -> list[float]:
+    return [round(point.x, 6), round(point.y, 6)]
+
+
+def coverage(frame: gpd.GeoDataFrame, focus: np.ndarray) -> dict:
+    """Return invalid edges, overlaps and gaps between units; only those touching `focus` units.
+
+    `frame` is the whole layer in EPSG:4326 with commune_code and commune_name; `focus` a
+    boolean mask of the uploaded units. Gaps are holes of the union of all units.
+    """
+    geoms = equal_area(frame)
+    codes, names = frame["commune_code"].tolist(), frame["commune_name"].tolist()
+    edges = shapely.coverage_invalid_edges(geoms)
+    invalid_edges = [
+        {"code": codes[i], "name": names[i], "length_m": round(float(shapely.length(edges[i])), 1)}
+        for i in np.flatnonzero(focus & ~shapely.is_empty(edges))
+    ]
+    return {
+        "valid": not invalid_edges,
+        "invalid_edges": invalid_edges,
+        "overlaps": _overlaps(geoms, focus, codes, names),
+        "gaps": _gaps(geoms, focus, codes),
+    }
+
+
+def _overlaps(geoms, focus, codes, names) -> list[dict]:
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = (left < right) & (focus[left] | focus[right])
+    left, right = left[keep], right[keep]
+    shared = shapely.intersection(geoms[left], geoms[right])
+    areas = shapely.area(shared)
+    found = []
+    for a, b, area, part in zip(left, right, areas, shared):
+        if area >= MIN_AREA_M2:
+            found.append({"codes": [codes[a], codes[b]], "names": [names[a], names[b]],
+                          "area_m2": round(float(area), 1), "at": _at(part)})
+    return sorted(found, key=lambda o: -o["area_m2"])
+
+
+def _gaps(geoms, focus, codes) -> list[dict]:
+    union = shapely.union_all(geoms)
+    holes = [shapely.Polygon(ring).difference(union) for poly in shapely.get_parts(union) for ring in poly.interiors]
+    holes = [h for h in holes if h.area >= MIN_AREA_M2]
+    if not holes:
+        return []
+    focus_idx = np.flatnonzero(focus)
+    tree = shapely.STRtree(geoms[focus_idx])
+    found = []
+    for hole in holes:
+        near = tree.query(hole, predicate="intersects")
+        if len(near):
+            found.append({"area_m2": round(float(hole.area), 1), "at": _at(hole),
+                          "neighbours": sorted(codes[focus_idx[j]] for j in near)})
+    return sorted(found, key=lambda g: -g["area_m2"])
+
+
+def _at(geom) -> list[float]:
+    """Return [lon, lat] of a point inside an equal-area geometry."""
+    point = gpd.GeoSeries([geom.representative_point()], crs=EQUAL_AREA).to_crs(4326).iloc[0]
+    return _lonlat(point)
+
+
+def same_geometry(a, b) -> bool:
+    """Return True if two geometries are the same shape (ring order and start ignored)."""
+    if shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), tolerance=1e-9):
+        return True
+    return bool(shapely.equals(a, b))
+
+
+def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict:
+    """Return units added, removed, renamed and reshaped from `old` to `new` (both EPSG:4326).
+
+    Geometry changes carry the areas in km² and the area change in %.
+    """
+    old_by = old.set_index("commune_code", drop=False)
+    new_by = new.set_index("commune_code", drop=False)
+    added = [c for c in new_by.index if c not in old_by.index]
+    removed = [c for c in old_by.index if c not in new_by.index]
+    common = [c for c in new_by.index if c in old_by.index]
+    renamed = [
+        {"code": c, "old": old_by.at[c, "commune_name"], "new": new_by.at[c, "commune_name"]}
+        for c in common
+        if str(old_by.at[c, "commune_name"]) != str(new_by.at[c, "commune_name"])
+    ]
+    changed, unchanged = _geometry_changes(old_by, new_by, common)
+    return {
+        "added": [{"code": c, "name": new_by.at[c, "commune_name"]} for c in added],
+        "removed": [{"code": c, "name": old_by.at[c, "commune_name"]} for c in removed],
+        "renamed": renamed,
+        "geometry_changed": changed,
+        "geometry_unchanged": unchanged,
+    }
+
+
+def _geometry_changes(old_by, new_by, common) -> tuple[list[dict], list[str]]:
+    if not common:
+        return [], []
+    old_geoms = gpd.GeoSeries([old_by.at[c, "geometry"] for c in common], crs=4326)
+    new_geoms = gpd.GeoSeries([new_by.at[c, "geometry"] for c in common], crs=4326)
+    old_area = shapely.area(old_geoms.to_crs(EQUAL_AREA).values)
+    new_area = shapely.area(new_geoms.to_crs(EQUAL_AREA).values)
+    changed, unchanged = [], []
+    for code, a, b, area_a, area_b in zip(common, old_geoms, new_geoms, old_area, new_area):
+        if same_geometry(a, b):
+            unchanged.append(code)
+            continue
+        pct = (area_b - area_a) / area_a * 100 if area_a else None
+        changed.append({
+            "code": code, "name": new_by.at[code, "commune_name"],
+            "old_area_km2": round(float(area_a) / 1e6, 4), "new_area_km2": round(float(area_b) / 1e6, 4),
+            "area_change_pct": None if pct is None else round(float(pct), 3),
+        })
+    return changed, unchanged
