@@ -494,6 +494,7 @@ def _check_layer(layer: _Layer, found: _Findings, *, crs, code_field, name_field
     codes = _check_codes(frame, fields, found)
     names = _names(frame, fields, codes, published, found)
     _check_markup(frame, found)
+    _check_control_characters(frame, found)
     wgs84 = _to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=frame.crs), layer, crs, found)
     if wgs84 is None or found.failed:
         return None
@@ -580,6 +581,13 @@ def _published_by_code(published) -> pd.DataFrame:
     if published is None or len(published) == 0:
         return pd.DataFrame(columns=BOUNDARY_COLUMNS).set_index("commune_code", drop=False)
     return pd.DataFrame(published).drop_duplicates("commune_code").set_index("commune_code", drop=False)
+
+
+def _check_control_characters(frame, found: _Findings, first_row: int = 1) -> None:
+    hits = validate.control_characters(frame)
+    if hits:
+        found.error("upload_control_characters", count=len(hits),
+                    rows=_capped(h["position"] + first_row for h in hits), fields=_capped(sorted({h["field"] for h in hits})))
 
 
 def _check_markup(frame, found: _Findings) -> None:
@@ -778,6 +786,7 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
                                       max_ratio=limits.max_ratio, archive_bytes=len(raw))
         table = read_table(Path(str(filename)).name, raw)
         found.report.update(format=Path(str(filename)).suffix.lower().lstrip("."), rows=len(table))
+        _check_control_characters(table, found, first_row=2)
         catalog = catalog or load_catalog(GEODATA_DIR / "catalog.yaml")
         layout = _layout(table, mapping or {}, catalog, found)
         values = _long_values(table, layout, catalog, str(filename), found)

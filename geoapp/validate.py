@@ -16,6 +16,7 @@ EQUAL_AREA = "+proj=aea +lat_0=16 +lon_0=106 +lat_1=10 +lat_2=22 +ellps=WGS84 +u
 POLYGONAL = ("Polygon", "MultiPolygon")
 MIN_AREA_M2 = 1.0
 REPAIR_METHOD = "make_valid(method='structure')"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MARKUP = re.compile(r"<[a-zA-Z/!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 
 
@@ -72,17 +73,27 @@ def code_problems(values) -> tuple[list[str | None], dict[str, list]]:
     return codes, {"missing": missing, "malformed": malformed, "duplicate": duplicate}
 
 
-def markup(frame: pd.DataFrame) -> list[dict]:
-    """Return the text values that look like HTML or script: {position, field, value}."""
+def _text_hits(frame: pd.DataFrame, pattern: re.Pattern) -> list[dict]:
+    """Return the text values matching `pattern`: {position, field, value}."""
     found = []
     skip = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     for col in frame.columns:
         if col == skip:
             continue
         for i, value in enumerate(frame[col]):
-            if isinstance(value, str) and _MARKUP.search(value):
+            if isinstance(value, str) and pattern.search(value):
                 found.append({"position": i, "field": str(col), "value": value[:200]})
     return found
+
+
+def markup(frame: pd.DataFrame) -> list[dict]:
+    """Return the text values that look like HTML or script: {position, field, value}."""
+    return _text_hits(frame, _MARKUP)
+
+
+def control_characters(frame: pd.DataFrame) -> list[dict]:
+    """Return the text values holding control characters (NUL and the like): {position, field, value}."""
+    return _text_hits(frame, _CONTROL)
 
 
 def equal_area(frame: gpd.GeoDataFrame) -> np.ndarray:

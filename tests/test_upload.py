@@ -686,3 +686,20 @@ def test_a_workbook_with_a_broken_sheet_is_an_error(published, tmp_path):
             bad.writestr(info, data.replace(b"</sheetData>", b"<row></sheetData>") if "sheet1" in info.filename else data)
     check = check_indicators("broken.xlsx", buf.getvalue(), boundaries=published)
     assert only_error(check, "error_table_parse").params == {"detail": "ParseError"}
+
+
+def test_control_characters_are_refused_in_tables_and_layers():
+    import geopandas as gpd
+
+    from geoapp.config import GEODATA_DIR
+    from geoapp.upload import check_boundaries, check_indicators
+
+    boundaries = gpd.read_file(GEODATA_DIR / "communes_2021_approx.geojson")
+    raw = "commune_code,indicator,year,value\n06184,ocop_3_star,2021,1\n06187,ocop_3_star,2021,2\x01\n".encode()
+    check = check_indicators("t.csv", raw, boundaries=boundaries, district="183")
+    assert check.frame is None and check.errors[0].key == "upload_control_characters"
+    assert check.errors[0].params["rows"] == [3]
+    layer = boundaries[boundaries["district_code"] == "183"].copy()
+    layer.loc[layer.index[0], "commune_name"] = "Đồng\x00Đăng"
+    check = check_boundaries("b.geojson", layer.to_json().encode(), published=boundaries)
+    assert check.frame is None and "upload_control_characters" in [i.key for i in check.errors]
