@@ -700,6 +700,6 @@ def test_control_characters_are_refused_in_tables_and_layers():
     assert check.frame is None and check.errors[0].key == "upload_control_characters"
     assert check.errors[0].params["rows"] == [3]
     layer = boundaries[boundaries["district_code"] == "183"].copy()
-    layer.loc[layer.index[0], "commune_name"] = "Đồng\x00Đăng"
+    layer.loc[layer.index[0], "commune_name"] = "Đồng\x01Đăng"
     check = check_boundaries("b.geojson", layer.to_json().encode(), published=boundaries)
     assert check.frame is None and "upload_control_characters" in [i.key for i in check.errors]
