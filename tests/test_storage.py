@@ -448,7 +448,7 @@ def restore(settings: dict, backup: Path, tmp_path: Path, request) -> dict:
     base = settings["DATABASE_URL"]
     name = f"geoapp_r_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True) as conn:
-        # an empty database with the postgis extension, as docs/deployment.md says
+        # an empty database with the postgis extension, as the README's deployment section says
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE geoapp_test").format(sql.Identifier(name)))
     url = base.rsplit("/", 1)[0] + "/" + name
     request.addfinalizer(lambda: drop_database(base, name))
