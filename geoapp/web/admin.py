@@ -2,6 +2,256 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from geoapp import auth, publish
+from geoapp.download import BOUNDARY_FORMATS, INDICATOR_FORMATS
+from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
+from geoapp.i18n import translate
+from geoapp.legacy_encoding import CHOICES as ENCODINGS
+from geoapp.storage.base import KINDS
+from geoapp.upload import CRS_PRESETS, list_layers
+from geoapp.web.auth import current_user, require
+from geoapp.web.errors import respond
+from geoapp.web.i18n import current_lang
+from geoapp.web.state import dataset, state
 
 bp = Blueprint("admin", __name__)
+
+MAPPING_ROLES = ("code", "name", "district", "year", "indicator", "value", "status", "source", "note")
+DOWNLOAD_FORMATS = {"boundaries": BOUNDARY_FORMATS, "indicators": INDICATOR_FORMATS}
+AUDIT_LIMIT = 500
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise NotFound()
+    return kind
+
+
+def _root():
+    return publish.pending_root(state().settings)
+
+
+def _limits():
+    return publish.limits_for(state().settings)
+
+
+def _actor() -> str:
+    return current_user()["name"]
+
+
+def _int(raw: str | None) -> int | None:
+    """Return an integer form field, None when empty, or raise BadRequest."""
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest() from None
+
+
+def wide_columns(text: str) -> dict[str, str]:
+    """Parse "column = indicator_id" lines of the wide-table mapping."""
+    out = {}
+    for line in (text or "").splitlines():
+        if line.strip():
+            column, sep, indicator = line.partition("=")
+            if not sep or not column.strip() or not indicator.strip():
+                raise BadRequest("admin_error_wide_line", line=line.strip())
+            out[column.strip()] = indicator.strip()
+    return out
+
+
+def form_options(kind: str) -> dict:
+    """Return the check options of the upload form."""
+    form = request.form
+    if kind == "boundaries":
+        return {
+            "crs": form.get("crs_code", "").strip() or form.get("crs", ""),
+            "encoding": form.get("encoding", "auto"),
+            "code_field": form.get("code_field", "").strip(),
+            "name_field": form.get("name_field", "").strip(),
+            "layer": form.get("layer", ""),
+            "district": form.get("district", ""),
+        }
+    mapping = {role: form.get(f"col_{role}", "").strip() for role in MAPPING_ROLES}
+    mapping["indicators"] = wide_columns(form.get("wide", ""))
+    return {"mapping": mapping, "district": form.get("district", "")}
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    max_mb = state().settings["MAX_UPLOAD_MB"]
+    return respond(413, translate("admin_error_too_large", current_lang(), max_mb=max_mb))
+
+
+@bp.get("/")
+@require("editor")
+def index():
+    store = state().store
+    latest = {kind: next(iter(store.history(kind)), None) for kind in KINDS}
+    return render_template("admin/index.html", versions=store.published_versions(), latest=latest)
+
+
+@bp.get("/upload/<kind>")
+@require("editor")
+def upload_form(kind):
+    return render_template("admin/upload.html", **_form_context(_kind(kind), {}))
+
+
+def _form_context(kind: str, options: dict) -> dict:
+    return {
+        "kind": kind,
+        "options": options,
+        "presets": CRS_PRESETS,
+        "encodings": ENCODINGS,
+        "districts": dataset().districts,
+        "mapping_roles": MAPPING_ROLES,
+        "layers": [],
+        "needs_crs": False,
+        "needs_layer": False,
+    }
+
+
+@bp.post("/upload/<kind>")
+@require("editor")
+def upload(kind):
+    kind = _kind(kind)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise BadRequest("publish_error_no_file")
+    raw = file.read()
+    options = form_options(kind)
+    token, check = publish.dry_run(state().store, kind, file.filename, raw, options,
+                                   root=_root(), author=_actor(), limits=_limits())
+    return _report(token, check)
+
+
+def _report(token: str, check, *, conflict: str | None = None, status: int | None = None):
+    """Render the dry-run report of a pending upload."""
+    pending = publish.load_pending(_root(), token)
+    layers = list_layers(pending.filename, pending.raw(), _limits()) if pending.kind == "boundaries" else []
+    keys = {issue.key for issue in check.errors}
+    context = _form_context(pending.kind, pending.options)
+    context.update(
+        pending=pending,
+        check=check,
+        report=check.report,
+        layers=layers,
+        needs_crs="upload_crs_missing" in keys,
+        needs_layer="upload_layer_required" in keys,
+        conflict=conflict,
+        formats=DOWNLOAD_FORMATS[pending.kind],
+    )
+    return render_template("admin/report.html", **context), status or (200 if check.ok else 422)
+
+
+@bp.post("/pending/<token>/recheck")
+@require("editor")
+def recheck(token):
+    pending = publish.load_pending(_root(), token)
+    options = form_options(pending.kind) if request.form.get("with_options") else None
+    new_token, check = publish.recheck(state().store, _root(), token, options, limits=_limits())
+    return _report(new_token, check)
+
+
+@bp.post("/pending/<token>/publish")
+@require("editor")
+def publish_upload(token):
+    pending = publish.load_pending(_root(), token)
+    try:
+        version = publish.publish_pending(state().store, token, _actor(), request.form.get("comment", ""),
+                                          root=_root(), limits=_limits())
+    except Conflict as exc:
+        new_token, check = publish.recheck(state().store, _root(), token, limits=_limits())
+        return _report(new_token, check, conflict=exc.message(current_lang()), status=409)
+    flash(translate("admin_published", current_lang(), kind=translate(f"admin_kind_{pending.kind}", current_lang()),
+                    version=version), "ok")
+    return redirect(url_for("admin.history", kind=pending.kind), 303)
+
+
+@bp.post("/pending/<token>/discard")
+@require("editor")
+def discard(token):
+    pending = publish.load_pending(_root(), token)
+    publish.discard(_root(), token)
+    return redirect(url_for("admin.upload_form", kind=pending.kind), 303)
+
+
+@bp.get("/history/<kind>")
+@require("editor")
+def history(kind):
+    kind = _kind(kind)
+    store = state().store
+    return render_template(
+        "admin/history.html", kind=kind, versions=store.history(kind),
+        current=store.published_versions()[kind], formats=DOWNLOAD_FORMATS[kind],
+    )
+
+
+@bp.post("/history/<kind>/rollback")
+@require("editor")
+def rollback(kind):
+    kind = _kind(kind)
+    version = _int(request.form.get("version"))
+    if version is None:
+        raise BadRequest()
+    publish.rollback(state().store, kind, version, _actor(), request.form.get("comment", ""),
+                     base_version=_int(request.form.get("base_version")))
+    flash(translate("admin_rolled_back", current_lang(), kind=translate(f"admin_kind_{kind}", current_lang()),
+                    version=version), "ok")
+    return redirect(url_for("admin.history", kind=kind), 303)
+
+
+@bp.get("/users")
+@require("admin")
+def users():
+    return render_template("admin/users.html", users=state().store.list_users(), roles=auth.ROLES,
+                           min_password=auth.MIN_PASSWORD)
+
+
+def _user_change(action, *args) -> None:
+    """Run an account change; show its error on the users page instead of failing."""
+    try:
+        action(state().store, *args, actor=_actor())
+    except GeoappError as exc:
+        flash(exc.message(current_lang()), "error")
+    else:
+        flash(translate("admin_user_saved", current_lang()), "ok")
+
+
+@bp.post("/users")
+@require("admin")
+def add_user():
+    form = request.form
+    _user_change(auth.create_user, form.get("name", ""), form.get("password", ""), form.get("role", ""))
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<name>/role")
+@require("admin")
+def set_role(name):
+    _user_change(auth.change_role, name, request.form.get("role", ""))
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<name>/password")
+@require("admin")
+def set_password(name):
+    _user_change(auth.reset_password, name, request.form.get("password", ""))
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<name>/delete")
+@require("admin")
+def delete_user(name):
+    _user_change(auth.remove_user, name)
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.get("/audit")
+@require("admin")
+def audit():
+    return render_template("admin/audit.html", entries=state().store.audit(AUDIT_LIMIT))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from geoapp.download import boundaries_download, indicators_download
 from geoapp.render import geometry_json, values_payload
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import dataset, setting
+from geoapp.web.state import dataset, setting, state
 from geoapp.web.views import cached_json, current_view
 
 bp = Blueprint("api", __name__)
@@ -50,4 +51,26 @@ def indicators():
             }
             for ind in data.catalog.indicators.values()
         ]
+    )
+
+
+def _attachment(download):
+    """Return a download as an attachment, conditional on its ETag."""
+    response = Response(download.body, content_type=download.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/download/boundaries.<fmt>")
+def download_boundaries(fmt):
+    return _attachment(boundaries_download(state().store, fmt, request.args.get("version")))
+
+
+@bp.get("/download/indicators.<fmt>")
+def download_indicators(fmt):
+    args = {key: request.args.get(key) or None for key in ("district", "indicator", "year")}
+    return _attachment(
+        indicators_download(state().store, fmt, request.args.get("version"), catalog=dataset().catalog, **args)
     )
