@@ -77,7 +77,6 @@ def require(role: str):
                 raise Forbidden()
             return view(*args, **kwargs)
 
-        wrapped.required_role = role
         return wrapped
 
     return decorate
@@ -99,7 +98,7 @@ def inject():
 
 def _safe_next(target: str | None) -> str | None:
     """Return a same-site path to go to after login, or None."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable():
         return target
     return None
 

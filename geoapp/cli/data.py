@@ -1,0 +1,186 @@
+"""geoapp layers import | history | rollback, and the same subcommands of geoapp indicators."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from geoapp import publish
+from geoapp.cli import _fail, _store_and_settings, indicators, main
+from geoapp.cli.users import cli_actor
+from geoapp.errors import GeoappError
+from geoapp.legacy_encoding import CHOICES as ENCODINGS
+
+_DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
+_LANG = click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True,
+                     help="Language of the messages.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def _publishing_options(command):
+    """Add the options shared by both import commands."""
+    for option in reversed([
+        click.option("--district", help="District GSO code (e.g. 183) that the file covers."),
+        click.option("--dry-run", is_flag=True, help="Check only; publish nothing."),
+        _JSON,
+        click.option("--comment", help="Comment of the new version (default: the file name)."),
+        click.option("--author", help="Author recorded with the version (default: cli:<login name>)."),
+        _LANG,
+        _DATA_DIR,
+    ]):
+        command = option(command)
+    return command
+
+
+def format_check(check, lang: str) -> str:
+    """Return a check report as readable text."""
+    report = check.report
+    lines = [f"file: {report.get('filename', '')}"]
+    for key in ("format", "layer", "encoding", "feature_count", "merged_count", "rows", "values", "layout"):
+        if report.get(key) not in (None, ""):
+            lines.append(f"{key.replace('_', ' ')}: {report[key]}")
+    if report.get("crs"):
+        lines.append(f"crs: {report['crs']['source']} ({report['crs']['from']}) -> {report['crs']['stored']}")
+    if report.get("match"):
+        counts = report["match"]["counts"]
+        lines.append("match: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    for title, issues in (("errors", check.errors), ("warnings", check.warnings), ("notes", check.infos)):
+        if issues:
+            lines.append(f"{title} ({len(issues)}):")
+            lines.extend(f"  - {issue.message(lang)}" for issue in issues)
+    lines.append("result: " + ("ok" if check.ok else "FAILED: nothing can be published"))
+    return "\n".join(lines)
+
+
+def run_import(kind: str, path: str, options: dict, *, dry_run: bool, as_json: bool, comment: str | None,
+               author: str | None, lang: str, data_dir: str | None) -> None:
+    """Check a file and, unless it has errors or this is a dry run, publish it; exit 1 on errors."""
+    version = None
+    try:
+        store, settings = _store_and_settings(data_dir)
+        raw = Path(path).read_bytes()
+        base, check = publish.run_check(store, kind, Path(path).name, raw, options, publish.limits_for(settings))
+        if check.ok and not dry_run:
+            version = publish.publish_checked(store, kind, base, check, author=author or cli_actor(),
+                                              comment=comment or f"import of {Path(path).name}")
+    except GeoappError as exc:
+        _fail(exc, as_json, lang)
+    if as_json:
+        payload = {"check": check.to_dict(lang), "dry_run": dry_run, "published_version": version}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_check(check, lang))
+        if version is not None:
+            click.echo(f"published {kind} version {version}")
+    sys.exit(0 if check.ok else 1)
+
+
+def show_history(kind: str, as_json: bool, data_dir: str | None) -> None:
+    """Print every version of a kind, newest first."""
+    store, _ = _store_and_settings(data_dir)
+    versions = store.history(kind)
+    if as_json:
+        click.echo(json.dumps([v.__dict__ for v in versions], ensure_ascii=False, indent=2, default=str))
+        return
+    for v in versions:
+        mark = "*" if v.published else " "
+        click.echo(f"{mark} v{v.version}\t{v.created_at}\t{v.author}\t{v.rows} rows\t{v.comment}")
+
+
+def run_rollback(kind: str, version: int, comment: str | None, author: str | None, lang: str, data_dir: str | None) -> None:
+    """Publish an earlier version again."""
+    try:
+        store, _ = _store_and_settings(data_dir)
+        publish.rollback(store, kind, version, author or cli_actor(), comment or f"rollback to version {version}")
+    except GeoappError as exc:
+        _fail(exc, False, lang)
+    click.echo(f"{kind}: version {version} is published again")
+
+
+@main.group()
+def layers() -> None:
+    """Boundary layers: import (check and publish), history, rollback."""
+
+
+@layers.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--crs", help="CRS when the file has none: EPSG:N or a preset such as vn2000-langson.")
+@click.option("--encoding", type=click.Choice(ENCODINGS), default="auto", show_default=True)
+@click.option("--code-field", help="Field holding the commune code.")
+@click.option("--name-field", help="Field holding the commune name.")
+@click.option("--layer", help="Layer to read (GeoPackage or zip with several Shapefiles).")
+@_publishing_options
+def layers_import(path, crs, encoding, code_field, name_field, layer, district, dry_run, as_json, comment, author,
+                  lang, data_dir):
+    """Check a GeoJSON, zipped Shapefile or GeoPackage and publish it as the new boundary layer."""
+    options = {"crs": crs, "encoding": encoding, "code_field": code_field, "name_field": name_field,
+               "layer": layer, "district": district}
+    run_import("boundaries", path, options, dry_run=dry_run, as_json=as_json, comment=comment, author=author,
+               lang=lang, data_dir=data_dir)
+
+
+@layers.command("history")
+@_JSON
+@_DATA_DIR
+def layers_history(as_json, data_dir):
+    """List the boundary versions (* = published)."""
+    show_history("boundaries", as_json, data_dir)
+
+
+@layers.command("rollback")
+@click.argument("version", type=int)
+@click.option("--comment", help="Why (default: rollback to version N).")
+@click.option("--author", help="Author recorded in the audit log (default: cli:<login name>).")
+@_LANG
+@_DATA_DIR
+def layers_rollback(version, comment, author, lang, data_dir):
+    """Publish an earlier boundary version again."""
+    run_rollback("boundaries", version, comment, author, lang, data_dir)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    """Parse repeated KEY=VALUE options."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
+        out[key.strip()] = value.strip()
+    return out
+
+
+@indicators.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--column", "columns", multiple=True, metavar="ROLE=COLUMN",
+              help="Column of a role: code, name, district, year, indicator, value, status, source, note.")
+@click.option("--wide", multiple=True, metavar="COLUMN=INDICATOR", help="A wide table's column and its indicator id.")
+@_publishing_options
+def indicators_import(path, columns, wide, district, dry_run, as_json, comment, author, lang, data_dir):
+    """Check a CSV or XLSX table, show the match report, and publish it into the indicator table."""
+    mapping = _pairs(columns, "--column")
+    if wide:
+        mapping["indicators"] = _pairs(wide, "--wide")
+    run_import("indicators", path, {"mapping": mapping, "district": district}, dry_run=dry_run, as_json=as_json,
+               comment=comment, author=author, lang=lang, data_dir=data_dir)
+
+
+@indicators.command("history")
+@_JSON
+@_DATA_DIR
+def indicators_history(as_json, data_dir):
+    """List the indicator table versions (* = published)."""
+    show_history("indicators", as_json, data_dir)
+
+
+@indicators.command("rollback")
+@click.argument("version", type=int)
+@click.option("--comment", help="Why (default: rollback to version N).")
+@click.option("--author", help="Author recorded in the audit log (default: cli:<login name>).")
+@_LANG
+@_DATA_DIR
+def indicators_rollback(version, comment, author, lang, data_dir):
+    """Publish an earlier indicator table version again."""
+    run_rollback("indicators", version, comment, author, lang, data_dir)

@@ -1,0 +1,108 @@
+"""geoapp users add | list | set-role | set-password | delete."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+
+import click
+
+from geoapp.auth import ROLES, change_role, create_user, remove_user, reset_password
+from geoapp.cli import _fail, _store_and_settings, main
+from geoapp.errors import GeoappError, Invalid
+
+_DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
+
+
+def cli_actor() -> str:
+    """Return the audit name of the person at the terminal."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def read_password(from_stdin: bool) -> str:
+    """Return a password from the first line of stdin, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = click.prompt("Password", hide_input=True)
+    if click.prompt("Repeat password", hide_input=True) != first:
+        raise Invalid("auth_error_password_mismatch")
+    return first
+
+
+@main.group()
+def users() -> None:
+    """Accounts of editors and admins (and viewers when login is required)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@_DATA_DIR
+def users_add(name: str, role: str, password_stdin: bool, data_dir: str | None) -> None:
+    """Create an account; the password is asked for (or read from stdin), never given as an argument."""
+    try:
+        store, _ = _store_and_settings(data_dir)
+        create_user(store, name, read_password(password_stdin), role, actor=cli_actor())
+    except GeoappError as exc:
+        _fail(exc, False)
+    click.echo(f"added {name} ({role})")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@_DATA_DIR
+def users_list(as_json: bool, data_dir: str | None) -> None:
+    """List accounts and their roles."""
+    store, _ = _store_and_settings(data_dir)
+    accounts = store.list_users()
+    if as_json:
+        click.echo(json.dumps(accounts, ensure_ascii=False, indent=2, default=str))
+        return
+    for user in accounts:
+        click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@_DATA_DIR
+def users_set_role(name: str, role: str, data_dir: str | None) -> None:
+    """Change an account's role."""
+    try:
+        store, _ = _store_and_settings(data_dir)
+        change_role(store, name, role, actor=cli_actor())
+    except GeoappError as exc:
+        _fail(exc, False)
+    click.echo(f"{name} is now {role}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@_DATA_DIR
+def users_set_password(name: str, password_stdin: bool, data_dir: str | None) -> None:
+    """Reset an account's password (its open sessions end)."""
+    try:
+        store, _ = _store_and_settings(data_dir)
+        reset_password(store, name, read_password(password_stdin), actor=cli_actor())
+    except GeoappError as exc:
+        _fail(exc, False)
+    click.echo(f"password of {name} changed")
+
+
+@users.command("delete")
+@click.argument("name")
+@_DATA_DIR
+def users_delete(name: str, data_dir: str | None) -> None:
+    """Delete an account."""
+    try:
+        store, _ = _store_and_settings(data_dir)
+        remove_user(store, name, actor=cli_actor())
+    except GeoappError as exc:
+        _fail(exc, False)
+    click.echo(f"deleted {name}")

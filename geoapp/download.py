@@ -1,0 +1,222 @@
+"""Downloads of published data: boundaries and joined indicator values, in GIS and table formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoapp.catalog import Catalog
+from geoapp.errors import BadRequest, NotFound
+from geoapp.indicators import with_derived
+from geoapp.storage.base import BOUNDARY_COLUMNS, Store
+
+BOUNDARY_FORMATS = ("geojson", "gpkg", "zip", "csv")
+INDICATOR_FORMATS = ("geojson", "gpkg", "zip", "csv", "xlsx")
+MEDIA_TYPES = {
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "zip": "application/zip",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "zip": "-shp.zip", "csv": ".csv", "xlsx": ".xlsx"}
+JOINED_COLUMNS = [
+    "commune_code", "commune_name", "district_code", "district_name",
+    "indicator", "year", "value", "status", "source", "note", "boundary_quality",
+]
+# Spreadsheets run cells that start with these characters as formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# Columns whose numeric text is written as numbers in XLSX (codes always stay text).
+NUMERIC_COLUMNS = {"year", "value"}
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to send: its bytes, media type and name."""
+
+    body: bytes
+    media_type: str
+    filename: str
+
+
+def is_number(text: str) -> bool:
+    """Return True if `text` is a plain decimal number such as -5 or 12.5."""
+    return bool(_NUMBER.fullmatch(text))
+
+
+def neutralise(value: object) -> object:
+    """Return a cell value that a spreadsheet cannot run as a formula; numbers stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not is_number(value):
+        return "'" + value
+    return value
+
+
+def resolve_version(store: Store, kind: str, raw: object = None) -> int:
+    """Return the requested version of `kind` (default: the published one) or raise."""
+    if raw in (None, ""):
+        version = store.published_versions()[kind]
+        if version is None:
+            raise NotFound("error_no_data")
+        return version
+    try:
+        version = int(str(raw))
+    except ValueError:
+        raise BadRequest("download_error_version", version=raw) from None
+    if version not in {v.version for v in store.history(kind)}:
+        raise NotFound("error_unknown_version", version=version)
+    return version
+
+
+def boundaries_frame(store: Store, version: int) -> gpd.GeoDataFrame:
+    """Return a boundary version with its stored columns."""
+    return store.read_boundaries(version)[BOUNDARY_COLUMNS + ["geometry"]]
+
+
+def joined_frame(
+    store: Store,
+    version: int,
+    *,
+    catalog: Catalog | None = None,
+    district: str | None = None,
+    indicator: str | None = None,
+    year: object = None,
+) -> gpd.GeoDataFrame:
+    """Return indicator values (with derived ones) joined to the published communes, one row per value."""
+    values = store.read_indicators(version)
+    if catalog is not None and len(values):
+        values = with_derived(values, catalog)
+    if indicator:
+        values = values[values["indicator"] == indicator]
+    if year not in (None, ""):
+        values = values[values["year"].astype(str) == str(year)]
+    communes = store.read_boundaries()
+    if district and district != "all":
+        communes = communes[communes["district_code"] == district]
+        if communes.empty:
+            raise NotFound("error_unknown_district", district=district)
+    units = communes[["commune_code", "commune_name", "district_code", "district_name", "boundary_quality", "geometry"]]
+    how = "left" if district in (None, "", "all") else "inner"
+    frame = values.merge(pd.DataFrame(units), on="commune_code", how=how)
+    frame = frame.sort_values(["commune_code", "indicator", "year"], kind="stable").reset_index(drop=True)
+    for col in JOINED_COLUMNS:
+        if col != "year":
+            frame[col] = frame[col].astype("string").fillna("")
+    return gpd.GeoDataFrame(frame[JOINED_COLUMNS], geometry=gpd.GeoSeries(frame["geometry"].values, crs=4326))
+
+
+def shapefile_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the frame with field names cut to the 10 characters a Shapefile allows."""
+    names = {c: c[:10] for c in frame.columns if c != frame.geometry.name}
+    if len(set(names.values())) != len(names):
+        raise ValueError(f"field names collide when cut to 10 characters: {names}")
+    return frame.rename(columns=names)
+
+
+def _table_rows(frame: pd.DataFrame, *, numbers: bool):
+    """Yield the header and the rows of a table, neutralised; numeric columns as numbers if asked."""
+    columns = list(frame.columns)
+    yield columns
+    for row in frame.itertuples(index=False, name=None):
+        out = []
+        for col, value in zip(columns, row):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                out.append("")
+            elif numbers and col in NUMERIC_COLUMNS and is_number(str(value)):
+                number = float(value)
+                out.append(int(number) if number.is_integer() and "." not in str(value) else number)
+            else:
+                out.append(neutralise(value if isinstance(value, str) else str(value)))
+        yield out
+
+
+def write_csv(frame: pd.DataFrame) -> bytes:
+    """Return the table as UTF-8 CSV (with BOM for spreadsheets), formula cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(_table_rows(frame, numbers=False))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
+    """Return the table as an XLSX workbook: text cells neutralised, numbers as numbers."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    for row in _table_rows(frame, numbers=True):
+        ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_gis(frame: gpd.GeoDataFrame, fmt: str, layer: str) -> bytes:
+    """Return the frame as GeoJSON, GeoPackage or a zipped UTF-8 Shapefile, written by pyogrio."""
+    with tempfile.TemporaryDirectory(prefix="geoapp-dl-") as tmp:
+        if fmt == "zip":
+            folder = Path(tmp) / "shp"
+            folder.mkdir()
+            pyogrio.write_dataframe(shapefile_columns(frame), folder / f"{layer}.shp", encoding="UTF-8")
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(folder.iterdir()):
+                    archive.write(path, path.name)
+            return buffer.getvalue()
+        path = Path(tmp) / f"{layer}.{fmt}"
+        driver = {"geojson": "GeoJSON", "gpkg": "GPKG"}[fmt]
+        pyogrio.write_dataframe(frame, path, layer=layer, driver=driver)
+        return path.read_bytes()
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        raise NotFound("download_error_format", format=fmt, formats=", ".join(allowed))
+    return fmt
+
+
+def boundaries_download(store: Store, fmt: str, version: object = None) -> Download:
+    """Return a boundary version (default: the published one) in `fmt`."""
+    _check_format(fmt, BOUNDARY_FORMATS)
+    number = resolve_version(store, "boundaries", version)
+    frame = boundaries_frame(store, number)
+    if fmt == "csv":
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        table["wkt"] = frame.geometry.to_wkt()
+        body = write_csv(table)
+    else:
+        body = write_gis(frame, fmt, "boundaries")
+    return Download(body, MEDIA_TYPES[fmt], f"boundaries-v{number}{SUFFIXES[fmt]}")
+
+
+def indicators_download(
+    store: Store,
+    fmt: str,
+    version: object = None,
+    *,
+    catalog: Catalog | None = None,
+    district: str | None = None,
+    indicator: str | None = None,
+    year: object = None,
+) -> Download:
+    """Return an indicator version (default: the published one) joined to the communes, in `fmt`."""
+    _check_format(fmt, INDICATOR_FORMATS)
+    number = resolve_version(store, "indicators", version)
+    frame = joined_frame(store, number, catalog=catalog, district=district, indicator=indicator, year=year)
+    if fmt == "csv":
+        body = write_csv(pd.DataFrame(frame.drop(columns="geometry")))
+    elif fmt == "xlsx":
+        body = write_xlsx(pd.DataFrame(frame.drop(columns="geometry")), "indicators")
+    else:
+        body = write_gis(frame, fmt, "indicators")
+    scope = f"-{district}" if district and district != "all" else ""
+    return Download(body, MEDIA_TYPES[fmt], f"indicators-v{number}{scope}{SUFFIXES[fmt]}")
