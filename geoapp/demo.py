@@ -66,6 +66,17 @@ def _article_facts(facts: pd.DataFrame) -> dict[tuple, tuple[str, str]]:
     return out
 
 
+def _upsert(table: pd.DataFrame, row: tuple) -> pd.DataFrame:
+    """Replace the row with the same (code, indicator, year), or append it."""
+    code, indicator, year = row[:3]
+    mask = (table["commune_code"] == code) & (table["indicator"] == indicator) & (table["year"] == year)
+    if mask.any():
+        table.loc[mask, COLUMNS] = row
+    else:
+        table.loc[len(table)] = row
+    return table
+
+
 def generate(communes: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Return the long indicator table: article facts as facts, every other value illustrative."""
     fact_values = _article_facts(facts)
@@ -77,25 +88,7 @@ def generate(communes: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
             rows.append((code, indicator, year, value, "illustrative", "illustrative", ""))
     table = pd.DataFrame(rows, columns=COLUMNS)
     for (code, indicator, year), (value, note) in fact_values.items():
-        mask = (
-            (table["commune_code"] == code)
-            & (table["indicator"] == indicator)
-            & (table["year"] == year)
-        )
-        fact = (code, indicator, year, value, "fact", "plvn2021", note)
-        if mask.any():
-            table.loc[mask, COLUMNS] = fact
-        else:
-            table.loc[len(table)] = fact
+        table = _upsert(table, (code, indicator, year, value, "fact", "plvn2021", note))
         for later in (y for y in YEARS if y > year and (code, indicator, y) not in fact_values):
-            mask = (
-                (table["commune_code"] == code)
-                & (table["indicator"] == indicator)
-                & (table["year"] == later)
-            )
-            carried = (code, indicator, later, value, "illustrative", "illustrative", CARRIED)
-            if mask.any():
-                table.loc[mask, COLUMNS] = carried
-            else:
-                table.loc[len(table)] = carried
+            table = _upsert(table, (code, indicator, later, value, "illustrative", "illustrative", CARRIED))
     return table.sort_values(["commune_code", "indicator", "year"]).reset_index(drop=True)

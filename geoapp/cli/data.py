@@ -122,25 +122,6 @@ def layers_import(path, crs, encoding, code_field, name_field, layer, district, 
                lang=lang, data_dir=data_dir)
 
 
-@layers.command("history")
-@_JSON
-@_DATA_DIR
-def layers_history(as_json, data_dir):
-    """List the boundary versions (* = published)."""
-    show_history("boundaries", as_json, data_dir)
-
-
-@layers.command("rollback")
-@click.argument("version", type=int)
-@click.option("--comment", help="Why (default: rollback to version N).")
-@click.option("--author", help="Author recorded in the audit log (default: cli:<login name>).")
-@_LANG
-@_DATA_DIR
-def layers_rollback(version, comment, author, lang, data_dir):
-    """Publish an earlier boundary version again."""
-    run_rollback("boundaries", version, comment, author, lang, data_dir)
-
-
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     """Parse repeated KEY=VALUE options."""
     out = {}
@@ -167,20 +148,28 @@ def indicators_import(path, columns, wide, district, dry_run, as_json, comment, 
                comment=comment, author=author, lang=lang, data_dir=data_dir)
 
 
-@indicators.command("history")
-@_JSON
-@_DATA_DIR
-def indicators_history(as_json, data_dir):
-    """List the indicator table versions (* = published)."""
-    show_history("indicators", as_json, data_dir)
+def add_version_commands(group: click.Group, kind: str, noun: str) -> None:
+    """Register `history` and `rollback` for a kind of published data on a command group."""
+
+    @group.command("history")
+    @_JSON
+    @_DATA_DIR
+    def history(as_json, data_dir):
+        show_history(kind, as_json, data_dir)
+
+    history.help = f"List the {noun} versions (* = published)."
+
+    @group.command("rollback")
+    @click.argument("version", type=int)
+    @click.option("--comment", help="Why (default: rollback to version N).")
+    @click.option("--author", help="Author recorded in the audit log (default: cli:<login name>).")
+    @_LANG
+    @_DATA_DIR
+    def rollback(version, comment, author, lang, data_dir):
+        run_rollback(kind, version, comment, author, lang, data_dir)
+
+    rollback.help = f"Publish an earlier {noun} version again."
 
 
-@indicators.command("rollback")
-@click.argument("version", type=int)
-@click.option("--comment", help="Why (default: rollback to version N).")
-@click.option("--author", help="Author recorded in the audit log (default: cli:<login name>).")
-@_LANG
-@_DATA_DIR
-def indicators_rollback(version, comment, author, lang, data_dir):
-    """Publish an earlier indicator table version again."""
-    run_rollback("indicators", version, comment, author, lang, data_dir)
+add_version_commands(layers, "boundaries", "boundary layer")
+add_version_commands(indicators, "indicators", "indicator table")
