@@ -75,6 +75,18 @@ def layer_options(view: MapView, *, geometry, values, profile_url: str | None, n
     }
 
 
+def highlight_options(geometry_url: str, code: str, profile_url: str, lang: str) -> dict:
+    """Return layer options that draw units without values and highlight one of them."""
+    return {
+        "geometry": geometry_url,
+        "values": None,
+        "highlight": code,
+        "profileUrl": profile_url,
+        "attribution": translate("approx_boundaries", lang),
+        "labels": {"profile": translate("open_profile", lang), "loadError": translate("map_load_error", lang)},
+    }
+
+
 def inline_options(view: MapView, decimals: int, profile_url: str | None, new_tab: bool = False) -> dict:
     """Return layer options that carry the geometry and values inline (standalone files)."""
     geometry = json.loads(geometry_json(view.frame, decimals))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 
-import pandas as pd
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 
 from geoapp.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.errors import NotFound
-from geoapp.maps import display_value
+from geoapp.profile import commune_profile
+from geoapp.render import highlight_options
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import dataset, setting, state
+from geoapp.web.state import dataset, setting
 from geoapp.web.views import current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
@@ -54,58 +54,18 @@ def map_page(indicator):
     )
 
 
-def _profile_rows(code: str, lang: str) -> list[dict]:
-    data = dataset()
-    values = data.values[data.values["commune_code"] == code]
-    years = sorted(int(y) for y in values["year"].unique())
-    rows = []
-    for ind in data.catalog.indicators.values():
-        if ind.scope != "commune":
-            continue
-        cells = []
-        for year in years:
-            hit = values[(values["indicator"] == ind.id) & (values["year"] == year)]
-            rec = hit.iloc[-1] if len(hit) else None
-            cells.append(
-                {
-                    "year": year,
-                    "value": display_value(rec["value"] if rec is not None else None, ind, lang),
-                    "status": rec["status"] if rec is not None else "",
-                    "note": rec["note"] if rec is not None else "",
-                }
-            )
-        rows.append({"indicator": ind, "cells": cells})
-    return rows, years
-
-
 @bp.get("/communes/<code>")
 def commune(code):
-    data = dataset()
-    unit = data.commune(code)
-    lang = current_lang()
-    rows, years = _profile_rows(code, lang)
-    units = data.communes_of(unit["district_code"])
-    from flask import url_for
-
-    options = {
-        "geometry": url_for("api.boundaries", district=unit["district_code"]),
-        "values": None,
-        "highlight": code,
-        "profileUrl": url_for("browse.commune", code="CODE").replace("CODE", "{code}"),
-        "labels": {"profile": _t("open_profile"), "loadError": _t("map_load_error")},
-    }
-    html, script = render_folium(units.total_bounds, options)
-    illustrative = any(c["status"] == "illustrative" for r in rows for c in r["cells"])
-    return render_template(
-        "commune.html", unit=unit, rows=rows, years=years, map_html=html, map_script=script,
-        illustrative=illustrative,
+    profile = commune_profile(dataset(), code, current_lang())
+    district = profile.unit["district_code"]
+    options = highlight_options(
+        url_for("api.boundaries", district=district),
+        code,
+        url_for("browse.commune", code="CODE").replace("CODE", "{code}"),
+        current_lang(),
     )
-
-
-def _t(key):
-    from geoapp.i18n import translate
-
-    return translate(key, current_lang())
+    html, script = render_folium(dataset().communes_of(district).total_bounds, options)
+    return render_template("commune.html", profile=profile, unit=profile.unit, map_html=html, map_script=script)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,21 @@
+import pytest
+
+from geoapp.errors import NotFound
+from geoapp.profile import commune_profile
+from tests.test_maps import dataset  # noqa: F401  (fixture)
+
+
+def test_profile_lists_every_commune_indicator_over_the_years(dataset):  # noqa: F811
+    profile = commune_profile(dataset, "06220", "vi")
+    assert profile.unit["commune_name"] == "Xã Hải Yến"
+    assert profile.years == [2020, 2021]
+    ids = [r["indicator"].id for r in profile.rows]
+    assert ids == [i.id for i in dataset.catalog.indicators.values() if i.scope == "commune"]
+    ntm = next(r for r in profile.rows if r["indicator"].id == "ntm_level")
+    assert [(c["value"], c["status"]) for c in ntm["cells"]] == [("NTM nâng cao", "fact"), ("NTM nâng cao", "illustrative")]
+    assert profile.illustrative
+
+
+def test_profile_unknown_commune(dataset):  # noqa: F811
+    with pytest.raises(NotFound):
+        commune_profile(dataset, "99999", "vi")
