@@ -41,6 +41,12 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def dataset(app):
+    """The published dataset of a fresh app (the built-in data)."""
+    return app.extensions["geoapp"].datasets.get()
+
+
 class LiveServer:
     """A real HTTP server for an app, on a free loopback port, in a thread."""
 

@@ -1,19 +1,7 @@
 import pytest
 
-from geoapp.data import DatasetCache, ensure_store
 from geoapp.errors import BadRequest, NotFound
 from geoapp.maps import build_map_view
-
-
-@pytest.fixture
-def dataset(settings):
-    from pathlib import Path
-
-    from geoapp.config import load_settings
-
-    s = load_settings(settings)
-    store = ensure_store(s)
-    return DatasetCache(store, Path(s["GEODATA_DIR"]) / "catalog.yaml", s["GEODATA_DIR"]).get()
 
 
 def test_cao_loc_default_view(dataset):

@@ -2,10 +2,9 @@ import pytest
 
 from geoapp.errors import NotFound
 from geoapp.profile import commune_profile
-from tests.test_maps import dataset  # noqa: F401  (fixture)
 
 
-def test_profile_lists_every_commune_indicator_over_the_years(dataset):  # noqa: F811
+def test_profile_lists_every_commune_indicator_over_the_years(dataset):
     profile = commune_profile(dataset, "06220", "vi")
     assert profile.unit["commune_name"] == "Xã Hải Yến"
     assert profile.years == [2020, 2021]
@@ -16,6 +15,6 @@ def test_profile_lists_every_commune_indicator_over_the_years(dataset):  # noqa:
     assert profile.illustrative
 
 
-def test_profile_unknown_commune(dataset):  # noqa: F811
+def test_profile_unknown_commune(dataset):
     with pytest.raises(NotFound):
         commune_profile(dataset, "99999", "vi")
