@@ -1,152 +1,31 @@
-"""Exports of a map view: print-ready PNG, SVG and PDF drawn with matplotlib, standalone HTML, cached on disk."""
+"""The A4 map page drawn with matplotlib: map, labels, legend, scale bar, north arrow, header and footer."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
-import io
-import json
 import math
-import os
-import re
-import shutil
-import tempfile
 import textwrap
-import threading
-from dataclasses import dataclass
-from html import unescape
-from pathlib import Path
-from xml.sax.saxutils import escape
 
-import matplotlib
 import pyproj
 import shapely
-from fontTools import subset
-from fontTools.ttLib import TTFont
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-import geoapp
 from geoapp.classify import NODATA_COLOR
-from geoapp.data import Dataset
-from geoapp.errors import BadRequest
+from geoapp.export.options import ExportOptions, page_inches
+from geoapp.export.typeface import font
 from geoapp.i18n import format_number, translate
-from geoapp.maps import MapView, build_map_view, parse_year
-from geoapp.standalone import date_text, standalone_html
-from geoapp.util import digest
+from geoapp.maps import MapView
+from geoapp.standalone import date_text
 
-FORMATS = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "html": "text/html; charset=utf-8",
-}
-ORIENTATIONS = ("landscape", "portrait")
-A4_MM = (297, 210)  # landscape width, height
-MIN_DPI = 72
-DEFAULT_DPI = 300
 METRIC_CRS = "EPSG:32648"  # WGS 84 / UTM zone 48N: metres over the whole of Lạng Sơn
-CLASSIFICATION_KEY = "geoapp-classification"
-CACHE_MAX_FILES = 256
-EXPORT_PARAMS = ("year", "district", "scheme", "k", "breaks", "dpi", "orientation")
-
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-FONT_FILES = {"normal": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
-RC = {
-    "font.family": "DejaVu Sans",
-    "pdf.fonttype": 42,
-    "ps.fonttype": 42,
-    "svg.fonttype": "none",
-    "svg.hashsalt": "geoapp",
-    "text.parse_math": False,
-    "hatch.linewidth": 0.5,
-}
 INK = "#222222"
 MUTED = "#555555"
 WARN = "#8a5a00"
-
-_render_lock = threading.Lock()  # matplotlib's rcParams are process-wide
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What kind of file to make: format, resolution and page orientation."""
-
-    fmt: str
-    dpi: int
-    orientation: str
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    """An export ready to send or save."""
-
-    body: bytes
-    content_type: str
-    filename: str
-
-
-def page_inches(orientation: str) -> tuple[float, float]:
-    """Return the (width, height) of an A4 page in inches."""
-    width, height = (mm / 25.4 for mm in A4_MM)
-    return (width, height) if orientation == "landscape" else (height, width)
-
-
-def pixel_size(orientation: str, dpi: int) -> tuple[int, int]:
-    """Return the (width, height) in pixels of a PNG page."""
-    width, height = page_inches(orientation)
-    return int(width * dpi), int(height * dpi)
-
-
-def parse_options(fmt: str, dpi: object, orientation: object, settings: dict) -> ExportOptions:
-    """Return valid export options or raise BadRequest (format, dpi range, page size cap)."""
-    fmt = str(fmt or "").lower()
-    if fmt not in FORMATS:
-        raise BadRequest("error_export_format", format=fmt, formats=", ".join(FORMATS))
-    max_dpi = int(settings["EXPORT_MAX_DPI"])
-    try:
-        dpi = int(str(dpi)) if dpi not in (None, "") else min(DEFAULT_DPI, max_dpi)
-    except ValueError:
-        raise BadRequest("error_export_dpi", dpi=dpi, min=MIN_DPI, max=max_dpi) from None
-    if not MIN_DPI <= dpi <= max_dpi:
-        raise BadRequest("error_export_dpi", dpi=dpi, min=MIN_DPI, max=max_dpi)
-    orientation = str(orientation or "landscape")
-    if orientation not in ORIENTATIONS:
-        raise BadRequest("error_export_orientation", orientation=orientation, orientations=", ".join(ORIENTATIONS))
-    limit = int(settings["EXPORT_MAX_PIXELS"])
-    width, height = pixel_size(orientation, dpi)
-    if fmt == "png" and width * height > limit:
-        raise BadRequest("error_export_pixels", width=width, height=height, max=f"{limit / 1e6:g}")
-    return ExportOptions(fmt, dpi, orientation)
-
-
-def export_classification(view: MapView) -> dict:
-    """Return the classification an export of this view draws (the web map's, unchanged)."""
-    return view.classification.to_dict()
-
-
-# --- drawing ---------------------------------------------------------------
-
-
-@functools.cache
-def fonts() -> dict[str, FontProperties]:
-    """Register matplotlib's bundled DejaVu Sans (full Vietnamese coverage) and return its faces."""
-    for path in FONT_FILES.values():
-        font_manager.fontManager.addfont(str(path))
-    return {weight: FontProperties(fname=str(path)) for weight, path in FONT_FILES.items()}
-
-
-def font(size: float, weight: str = "normal") -> FontProperties:
-    """Return the bundled font at a size."""
-    prop = fonts()[weight].copy()
-    prop.set_size(size)
-    return prop
 
 
 def _wrap(text: str, width_in: float, size: float) -> str:
@@ -375,164 +254,3 @@ def draw_figure(view: MapView, options: ExportOptions, today: dt.date) -> tuple[
     _legend(fig, ax, view, layout)
     _footer(fig, view, layout, today)
     return fig, labels
-
-
-def _metadata(view: MapView, options: ExportOptions, today: dt.date) -> dict:
-    if options.fmt == "pdf":
-        return {"Title": view.title, "Subject": view.subtitle, "Creator": f"geoapp {geoapp.__version__}",
-                "CreationDate": dt.datetime.combine(today, dt.time())}
-    if options.fmt == "svg":
-        return {"Title": view.title, "Description": view.subtitle, "Date": today.isoformat(),
-                "Creator": f"geoapp {geoapp.__version__}"}
-    return {"Title": view.title, "Description": view.subtitle, "Software": f"geoapp {geoapp.__version__}",
-            CLASSIFICATION_KEY: json.dumps(export_classification(view))}
-
-
-def _subset_font(path: Path, text: str) -> str:
-    """Return a font reduced to the characters of `text`, base64-encoded TrueType."""
-    opts = subset.Options()
-    opts.name_IDs = ["*"]
-    opts.notdef_outline = True
-    opts.drop_tables += ["FFTM"]
-    ttf = TTFont(str(path))
-    subsetter = subset.Subsetter(opts)
-    subsetter.populate(text=text)
-    subsetter.subset(ttf)
-    buf = io.BytesIO()
-    ttf.save(buf)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _finish_svg(svg: str, view: MapView) -> str:
-    """Embed the used glyphs of the bundled font and the classification into an SVG drawn with text."""
-    chars = "".join(sorted(set(unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))))) or " "
-    faces = "".join(
-        f"@font-face{{font-family:'DejaVu Sans';font-weight:{'700' if weight == 'bold' else '400'};"
-        f"src:url(data:font/ttf;base64,{_subset_font(path, chars)}) format('truetype')}}"
-        for weight, path in FONT_FILES.items()
-    )
-    extra = (
-        f'<style type="text/css">{faces}</style>'
-        f'<metadata id="{CLASSIFICATION_KEY}">{escape(json.dumps(export_classification(view)))}</metadata>'
-    )
-    head, sep, tail = svg.partition("<defs>")
-    return head + sep + extra + tail if sep else svg
-
-
-def render_static(view: MapView, options: ExportOptions, today: dt.date | None = None) -> bytes:
-    """Return the PNG, SVG or PDF bytes of an A4 map page."""
-    today = today or dt.date.today()
-    fonts()
-    with _render_lock, matplotlib.rc_context(RC):
-        fig, _ = draw_figure(view, options, today)
-        buf = io.BytesIO()
-        fig.savefig(buf, format=options.fmt, dpi=options.dpi, metadata=_metadata(view, options, today),
-                    facecolor="white")
-    body = buf.getvalue()
-    if options.fmt == "svg":
-        body = _finish_svg(body.decode("utf-8"), view).encode("utf-8")
-    return body
-
-
-# --- caching and the one entry point ---------------------------------------
-
-
-class ExportCache:
-    """Exports on disk, one directory per data version; older versions are removed on the next write."""
-
-    def __init__(self, root: str | Path, max_files: int = CACHE_MAX_FILES) -> None:
-        self.root = Path(root)
-        self.max_files = max_files
-
-    def path(self, version: str, key: str, suffix: str) -> Path:
-        return self.root / re.sub(r"[^A-Za-z0-9._-]", "_", version) / f"{key}.{suffix}"
-
-    def get_or_build(self, version: str, key: str, suffix: str, build) -> bytes:
-        """Return the cached bytes of `key` in `version`, building and storing them on a miss."""
-        path = self.path(version, key, suffix)
-        try:
-            body = path.read_bytes()
-            os.utime(path)
-            return body
-        except FileNotFoundError:
-            pass
-        body = build()
-        self._store(path, body)
-        return body
-
-    def _store(self, path: Path, body: bytes) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-            os.replace(tmp, path)
-        except OSError:
-            return  # an unwritable cache never fails an export
-        self._prune(path.parent)
-
-    def _prune(self, current: Path) -> None:
-        for other in self.root.iterdir():
-            if other != current and other.is_dir():
-                shutil.rmtree(other, ignore_errors=True)
-        files = sorted((p for p in current.iterdir() if not p.name.startswith(".")), key=_mtime)
-        for old in files[: max(0, len(files) - self.max_files)]:
-            old.unlink(missing_ok=True)
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
-        return 0.0
-
-
-def export_cache(settings: dict) -> ExportCache:
-    """Return the export cache of the data directory."""
-    return ExportCache(Path(settings["DATA_DIR"]) / "cache" / "exports")
-
-
-def export_filename(indicator_id: str, year: int, district: str, options: ExportOptions) -> str:
-    """Return the download name, e.g. ntm_level_2021_183_a4-landscape.pdf."""
-    parts = [indicator_id, str(year), district]
-    if options.fmt in ("pdf", "svg", "png"):
-        parts.append(f"a4-{options.orientation}")
-    if options.fmt == "png":
-        parts.append(f"{options.dpi}dpi")
-    name = "_".join(re.sub(r"[^A-Za-z0-9_-]", "-", p) for p in parts)
-    return f"{name}.{options.fmt}"
-
-
-def export_map(
-    dataset: Dataset,
-    indicator_id: str,
-    fmt: str,
-    params: dict,
-    *,
-    settings: dict,
-    lang: str,
-    profile_url: str | None = None,
-    today: dt.date | None = None,
-) -> ExportFile:
-    """Return an export of one map (cached per parameters and data version)."""
-    options = parse_options(fmt, params.get("dpi"), params.get("orientation"), settings)
-    indicator = dataset.catalog.get(indicator_id)
-    year = parse_year(params.get("year"), dataset.years(indicator.id))
-    district = params.get("district") or settings["DEFAULT_DISTRICT"]
-    map_args = {k: params.get(k) or None for k in ("scheme", "k", "breaks")}
-    today = today or dt.date.today()
-    html = options.fmt == "html"
-    key = digest(
-        "export", geoapp.__version__, matplotlib.__version__, options, indicator.id, year, district,
-        sorted(map_args.items()), lang, dataset.version, today.isoformat(),
-        (profile_url, settings["TILES"], settings["TILES_ATTRIBUTION"], settings["COORD_DECIMALS"]) if html else None,
-    )
-
-    def build() -> bytes:
-        view = build_map_view(dataset, indicator.id, year=year, district=district, lang=lang, **map_args)
-        if html:
-            return standalone_html(view, settings=settings, profile_url=profile_url, today=today).encode("utf-8")
-        return render_static(view, options, today)
-
-    body = export_cache(settings).get_or_build(dataset.version, key, options.fmt, build)
-    return ExportFile(body, FORMATS[options.fmt], export_filename(indicator.id, year, district, options))

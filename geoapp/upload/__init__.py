@@ -1,0 +1,14 @@
+"""Reading and checking uploaded boundary layers and indicator tables: the dry run before publishing.
+
+`check_boundaries` and `check_indicators` never raise for bad input: every problem
+becomes an Issue (error, warning or info) with a message in Vietnamese and English.
+`Check.frame` is the full layer or table to publish, or None when there are errors.
+"""
+
+from geoapp.crs import CRS_PRESETS
+from geoapp.upload.layers import check_boundaries
+from geoapp.upload.report import Check, Issue, Limits
+from geoapp.upload.sources import list_layers
+from geoapp.upload.tables import check_indicators
+
+__all__ = ["CRS_PRESETS", "Check", "Issue", "Limits", "check_boundaries", "check_indicators", "list_layers"]
