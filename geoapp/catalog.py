@@ -39,6 +39,7 @@ class Indicator:
     categories: tuple[Category, ...] = ()
     derived: dict | None = None
     format: str | None = None
+    sources: tuple[str, ...] = ()
 
     def title(self, lang: str) -> str:
         return localized(self.titles, lang)
@@ -100,13 +101,19 @@ def _indicator(entry: dict) -> Indicator:
         categories=categories,
         derived=entry.get("derived"),
         format=entry.get("format"),
+        sources=tuple(entry.get("sources", [])),
     )
 
 
 def parse_catalog(data: dict) -> Catalog:
     """Build a Catalog from its parsed YAML."""
     indicators = {e["id"]: _indicator(e) for e in data["indicators"]}
-    return Catalog(indicators, data.get("programs", {}), data.get("sources", {}))
+    sources = data.get("sources", {})
+    for ind in indicators.values():
+        unknown = set(ind.sources) - set(sources)
+        if unknown:
+            raise ValueError(f"indicator {ind.id}: unknown sources {sorted(unknown)}")
+    return Catalog(indicators, data.get("programs", {}), sources)
 
 
 @functools.cache

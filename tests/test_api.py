@@ -58,3 +58,5 @@ def test_indicator_list(client):
     ids = {d["id"]: d for d in data}
     assert ids["ntm_level"]["years"] == [2020, 2021]
     assert ids["grain_output"]["scope"] == "district"
+    assert ids["grain_output"]["sources"][0].startswith("Báo Pháp luật Việt Nam")
+    assert ids["ntm_level"]["sources"][1].startswith("Illustrative values")

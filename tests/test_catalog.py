@@ -23,6 +23,7 @@ def test_every_indicator_has_both_titles_and_years():
     for ind in catalog.indicators.values():
         assert ind.title("vi") and ind.title("en"), ind.id
         assert ind.years, ind.id
+        assert ind.sources and set(ind.sources) <= set(catalog.sources), ind.id
         if ind.is_numeric:
             assert ind.scheme in ("quantiles", "equal_interval", "natural_breaks")
 
@@ -40,3 +41,8 @@ def test_adding_an_indicator_is_a_data_change():
 def test_categories_required_for_ordinal():
     with pytest.raises(ValueError):
         parse_catalog({"indicators": [{"id": "x", "program": "p", "kind": "ordinal", "vi": "X", "en": "X"}]})
+
+
+def test_unknown_source_is_refused():
+    with pytest.raises(ValueError, match="unknown sources"):
+        parse_catalog({"indicators": [{"id": "x", "program": "p", "kind": "numeric", "vi": "X", "en": "X", "sources": ["nope"]}]})

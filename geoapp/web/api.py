@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, jsonify, request
 
 from geoapp.download import boundaries_download, indicators_download
+from geoapp.i18n import localized
 from geoapp.render import geometry_json, values_payload
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
@@ -48,6 +49,7 @@ def indicators():
                 "kind": ind.kind,
                 "unit": ind.unit_label(lang),
                 "years": data.years(ind.id),
+                "sources": [localized(data.catalog.sources[s], lang) for s in ind.sources],
             }
             for ind in data.catalog.indicators.values()
         ]
