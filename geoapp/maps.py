@@ -45,6 +45,11 @@ class MapView:
         return translate("map_subtitle", self.lang, year=self.year, district=self.district_name)
 
     @property
+    def previous_year(self) -> int | None:
+        """The year the data table compares with, or None."""
+        return previous_year(self.year, self.years)
+
+    @property
     def params(self) -> dict:
         """Return the query parameters that reproduce this view."""
         out = {"year": self.year, "district": self.district, "lang": self.lang}
@@ -65,6 +70,7 @@ class MapView:
                     "name": rec.commune_name,
                     "key": ascii_key(rec.commune_name),
                     "value": rec.display,
+                    "previous": rec.previous,
                     "raw": None if rec.value in ("", None) or pd.isna(rec.value) else rec.value,
                     "status": rec.status or "",
                     "source": rec.source or "",
@@ -105,6 +111,21 @@ def display_value(value: object, indicator: Indicator, lang: str) -> str:
     return f"{format_number(num, lang)} {indicator.unit_label(lang)}".strip()
 
 
+def previous_year(year: int, years: list[int]) -> int | None:
+    """Return the latest year with data before `year`, or None."""
+    earlier = [y for y in years if y < year]
+    return earlier[-1] if earlier else None
+
+
+def _previous_display(dataset: Dataset, indicator: Indicator, year: int, years: list[int], codes: pd.Series, lang: str) -> list[str]:
+    """Return each commune's value in the previous year with data, as readers see it ("" if no such year)."""
+    prev = previous_year(year, years)
+    if prev is None:
+        return [""] * len(codes)
+    rows = select(dataset.values, indicator.id, prev).set_index("commune_code")["value"]
+    return [display_value(rows.get(code), indicator, lang) for code in codes]
+
+
 def build_map_view(
     dataset: Dataset,
     indicator_id: str,
@@ -134,6 +155,7 @@ def build_map_view(
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
     frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
+    frame["previous"] = _previous_display(dataset, indicator, year, years, frame["commune_code"], lang)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
     user_breaks = breaks if classes.scheme == "user" else None
     return MapView(indicator, year, years, district, district_name, lang, frame, classes, dataset.version, user_breaks)

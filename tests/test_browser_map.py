@@ -102,3 +102,19 @@ def test_commune_profile_map_highlights(live_server, offline_page):
     page = open_map(offline_page, live_server.url + "/communes/06202")
     assert page.get_attribute('path[data-code="06202"]', "stroke-width") == "3"
     assert page.get_attribute('path[data-code="06220"]', "stroke-width") == "1"
+
+
+def test_data_table_sorts_by_value(live_server, offline_page):
+    page = open_map(offline_page, live_server.url + "/maps/schools_total?year=2021&district=183")
+    assert page.locator("#data-table thead th").count() == 6  # 2021 and 2020 side by side
+    page.click("#data-table th[data-sort=number] button")
+    numbers = page.eval_on_selector_all("#data-table tbody tr", "rs => rs.map(r => r.getAttribute('data-number'))")
+    values = [float(n) for n in numbers if n]
+    assert values == sorted(values) and len(values) == 22
+    page.click("#data-table th[data-sort=number] button")
+    numbers = page.eval_on_selector_all("#data-table tbody tr", "rs => rs.map(r => parseFloat(r.getAttribute('data-number')))")
+    assert numbers == sorted(numbers, reverse=True)
+    assert page.get_attribute("#data-table th[data-sort=number]", "aria-sort") == "descending"
+    page.click("#data-table th[data-sort=text] button >> nth=1")
+    names = page.eval_on_selector_all("#data-table tbody tr td:nth-child(2)", "tds => tds.map(t => window.geoappFold(t.textContent))")
+    assert names == sorted(names)

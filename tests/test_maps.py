@@ -48,3 +48,13 @@ def test_display_values_in_english(dataset):
     view = build_map_view(dataset, "schools_total", district="183", lang="en")
     assert all(v.endswith("schools") for v in view.frame["display"])
     assert view.subtitle == "Huyện Cao Lộc, 2021"
+
+
+def test_previous_year_is_shown_for_comparison(dataset):
+    view = build_map_view(dataset, "ocop_3_star", year=2021, district="183")
+    assert view.previous_year == 2020
+    rows = {r["code"]: r for r in view.rows()}
+    prev = dataset.values.query("indicator == 'ocop_3_star' and year == 2020").set_index("commune_code")["value"]
+    assert rows["06202"]["previous"].split()[0] == prev["06202"]
+    first = build_map_view(dataset, "ocop_3_star", year=2020, district="183")
+    assert first.previous_year is None and all(r["previous"] == "" for r in first.rows())

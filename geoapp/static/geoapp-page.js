@@ -40,6 +40,32 @@
     });
   }
 
+  /* Sort the data table by a column: text, number (no data last) or class (category order). */
+  document.querySelectorAll("#data-table th[data-sort] button").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var th = btn.parentNode;
+      var table = th.closest("table");
+      var body = table.tBodies[0];
+      var col = Array.prototype.indexOf.call(th.parentNode.children, th);
+      var kind = th.getAttribute("data-sort");
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      function key(tr) {
+        if (kind === "number") { var n = tr.getAttribute("data-number"); return n === "" ? null : parseFloat(n); }
+        if (kind === "class") { var c = parseInt(tr.getAttribute("data-class"), 10); return c < 0 ? null : c; }
+        return fold(tr.children[col].textContent);
+      }
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (x === null || y === null) { return x === y ? 0 : (x === null ? 1 : -1); }
+        return (x < y ? -1 : x > y ? 1 : 0) * dir;
+      });
+      rows.forEach(function (tr) { body.appendChild(tr); });
+      table.querySelectorAll("th[aria-sort]").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    });
+  });
+
   document.querySelectorAll("[data-copy]").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var target = document.getElementById(btn.getAttribute("data-copy"));
