@@ -35,10 +35,9 @@ def read_default_indicators(geodata_dir: str | Path) -> pd.DataFrame:
     return frame
 
 
-def read_district_facts(geodata_dir: str | Path) -> pd.DataFrame:
-    """Read the district-level facts stated in the source article."""
-    facts = pd.read_csv(Path(geodata_dir) / "article_facts.csv", dtype=str, keep_default_na=False)
-    return facts[facts["scope"] == "district"].reset_index(drop=True)
+def read_article_facts(geodata_dir: str | Path) -> pd.DataFrame:
+    """Read the facts stated in the source article (district and commune rows)."""
+    return pd.read_csv(Path(geodata_dir) / "article_facts.csv", dtype=str, keep_default_na=False)
 
 
 def ensure_store(settings: dict) -> Store:
@@ -76,7 +75,7 @@ class Dataset:
     communes: gpd.GeoDataFrame
     values: pd.DataFrame
     catalog: Catalog
-    district_facts: pd.DataFrame
+    article_facts: pd.DataFrame
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
@@ -90,6 +89,11 @@ class Dataset:
                 .reset_index(drop=True)
             )
         return self._districts
+
+    def facts_about(self, scope: str, code: str) -> pd.DataFrame:
+        """Return the article's facts about one district or commune."""
+        facts = self.article_facts
+        return facts[(facts["scope"] == scope) & (facts["unit_code"] == code)]
 
     def district_name(self, code: str) -> str:
         """Return a district's name or raise NotFound."""
@@ -153,5 +157,5 @@ class DatasetCache:
         communes = self.store.read_boundaries(versions["boundaries"])
         values = with_derived(self.store.read_indicators(versions["indicators"]), catalog)
         version = version_token(versions)
-        facts = read_district_facts(self.geodata_dir)
+        facts = read_article_facts(self.geodata_dir)
         return Dataset(version, communes, values, catalog, facts)

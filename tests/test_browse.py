@@ -71,6 +71,20 @@ def test_commune_profile(client):
     assert '"highlight": "06220"' in html
 
 
+def test_commune_profile_lists_the_article_facts(client):
+    html = client.get("/communes/06196").get_data(as_text=True)
+    assert 'id="article-facts"' in html
+    assert "huyện phấn đấu đưa trường tiểu học này đạt chuẩn quốc gia" in html
+    html = client.get("/communes/06196?lang=en").get_data(as_text=True)
+    assert "the district aims to bring this primary school to national standard" in html
+    assert 'id="article-facts"' not in client.get("/communes/06184").get_data(as_text=True)
+
+
+def test_district_facts_notes_follow_language(client):
+    assert "so với cùng kỳ" in client.get("/?lang=vi").get_data(as_text=True)
+    assert "of the same period last year" in client.get("/?lang=en").get_data(as_text=True)
+
+
 def test_healthz(client):
     r = client.get("/healthz")
     assert r.status_code == 200 and r.json["status"] == "ok" and r.json["communes"] == 194

@@ -22,7 +22,7 @@ def index():
     data = dataset()
     district = request.args.get("district") or setting("DEFAULT_DISTRICT")
     district_name = data.district_name(district) if district != "all" else None
-    facts = data.district_facts[data.district_facts["unit_code"] == district]
+    facts = data.facts_about("district", district)
     return render_template(
         "index.html",
         catalog=data.catalog,
@@ -65,7 +65,10 @@ def commune(code):
         current_lang(),
     )
     html, script = render_folium(dataset().communes_of(district).total_bounds, options)
-    return render_template("commune.html", profile=profile, unit=profile.unit, map_html=html, map_script=script)
+    facts = dataset().facts_about("commune", code).to_dict("records")
+    return render_template(
+        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script
+    )
 
 
 @bp.get("/healthz")
