@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, g
 
 from geoapp.data import Dataset, DatasetCache
 from geoapp.storage import Store
@@ -25,8 +25,10 @@ def state() -> AppState:
 
 
 def dataset() -> Dataset:
-    """Return the published dataset (its version is checked on every call)."""
-    return state().datasets.get()
+    """Return the published dataset, its version checked once per request so that a request sees one version."""
+    if "dataset" not in g:
+        g.dataset = state().datasets.get()
+    return g.dataset
 
 
 def setting(key: str):
