@@ -46,11 +46,6 @@ class Conflict(GeoappError):
     key = "error_conflict"
 
 
-class PayloadTooLarge(GeoappError):
-    status = 413
-    key = "error_too_large"
-
-
 class Invalid(GeoappError):
     """Input that was read but failed validation (HTTP 422)."""
 

@@ -30,20 +30,6 @@ def test_map_values(client):
     assert payload["classification"]["nodata"]["count"] == 2
 
 
-def test_publish_changes_etag_and_values(app, client):
-    store = app.extensions["geoapp"].store
-    url = "/api/maps/ocop_3_star.json?year=2021&district=183"
-    first = client.get(url)
-    table = store.read_indicators()
-    mask = (table["commune_code"] == "06184") & (table["indicator"] == "ocop_3_star") & (table["year"] == 2021)
-    table.loc[mask, ["value", "status"]] = ["42", "fact"]
-    store.publish("indicators", table, author="t", comment="", base_version=store.published_versions()["indicators"])
-    second = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
-    assert second.status_code == 200
-    assert second.json["values"]["06184"]["raw"] == "42"
-    assert second.headers["ETag"] != first.headers["ETag"]
-
-
 def test_api_errors_are_json(client):
     r = client.get("/api/maps/nope.json")
     assert r.status_code == 404 and r.is_json and "nope" in r.json["error"]["message"]
