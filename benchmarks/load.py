@@ -260,7 +260,7 @@ def percentile(sorted_values: list[float], q: int) -> float:
 def run_backend(name: str, settings: dict, args, work: Path) -> dict:
     """Prepare a backend's store, serve it with gunicorn, and load it while the editor publishes."""
     from geoapp.config import load_settings
-    from geoapp.data import ensure_store
+    from geoapp.data.dataset import ensure_store
 
     store = ensure_store(load_settings(settings))
     initial = store.data_version()

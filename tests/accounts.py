@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from geoapp.auth import create_user
+from geoapp.accounts import create_user
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -16,7 +16,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Polygon
 
 from geoapp import create_app
-from geoapp.crs import preset_crs
+from geoapp.ingest.crs import preset_crs
 from tests.accounts import PASSWORD, as_user, csrf, login, published_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")

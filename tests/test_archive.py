@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from geoapp import archive
+from geoapp.ingest import archive
 from geoapp.errors import Invalid
 
 CAPS = {"max_uncompressed": 200 * 1024 * 1024, "max_members": 50, "max_ratio": 100.0}

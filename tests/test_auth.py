@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from geoapp import create_app
-from geoapp.auth import (
+from geoapp.accounts import (
     allows,
     authenticate,
     change_role,
@@ -15,7 +15,7 @@ from geoapp.auth import (
     verify_password,
 )
 from geoapp.cli import main
-from geoapp.data import ensure_store
+from geoapp.data.dataset import ensure_store
 from geoapp.errors import Conflict, Invalid
 from tests.accounts import PASSWORD, add_user, as_user, csrf, login
 

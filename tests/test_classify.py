@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from geoapp.catalog import load_catalog
-from geoapp.classify import NODATA_CLASS, NODATA_COLOR, PALETTES, classify, parse_breaks
+from geoapp.maps.classify import NODATA_CLASS, NODATA_COLOR, PALETTES, classify, parse_breaks
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import BadRequest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyproj import CRS, Geod, Transformer
 
-from geoapp.crs import (
+from geoapp.ingest.crs import (
     CRS_PRESETS,
     VN2000_TOWGS84,
     diagnose,

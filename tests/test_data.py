@@ -2,7 +2,7 @@ import geopandas as gpd
 from geopandas.testing import assert_geodataframe_equal
 
 from geoapp.config import GEODATA_DIR, load_settings
-from geoapp.data import DatasetCache, ensure_store, load_default, read_default_boundaries
+from geoapp.data.dataset import DatasetCache, ensure_store, load_default, read_default_boundaries
 
 
 def test_first_start_publishes_the_built_in_data_once(settings):

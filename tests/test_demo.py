@@ -2,7 +2,7 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 
 from geoapp.config import GEODATA_DIR
-from geoapp.demo import generate
+from geoapp.data.illustrative import generate
 
 
 def _inputs():

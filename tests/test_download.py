@@ -8,7 +8,7 @@ import pyogrio
 import pytest
 from pandas.testing import assert_frame_equal
 
-from geoapp.download import is_number, neutralise
+from geoapp.export.downloads import is_number, neutralise
 from tests.accounts import as_user
 
 FORMULAS = {

@@ -27,8 +27,8 @@ from geoapp.export import (
     page_inches,
     render_static,
 )
-from geoapp.maps import build_map_view
-from geoapp.standalone import date_text
+from geoapp.maps.view import build_map_view
+from geoapp.export.standalone import date_text
 
 SVG = "{http://www.w3.org/2000/svg}"
 TITLE_VI = "Mức đạt chuẩn nông thôn mới"

@@ -17,7 +17,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from geoapp import create_app
 from geoapp.config import load_settings
-from geoapp.data import ensure_store
+from geoapp.data.dataset import ensure_store
 from geoapp.errors import Conflict
 from geoapp.storage import open_store
 from geoapp.storage.gpkg import GeoPackageStore

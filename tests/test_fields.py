@@ -1,6 +1,6 @@
 import pytest
 
-from geoapp.fields import field_key, find_field
+from geoapp.ingest.fields import field_key, find_field
 
 
 @pytest.mark.parametrize("column", ["ma_xa", "MaXa", "MA_XA", "Mã xã", "commune_code", "commune_co"])

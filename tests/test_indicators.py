@@ -3,7 +3,7 @@ from pandas.testing import assert_frame_equal
 
 from geoapp.catalog import load_catalog
 from geoapp.config import GEODATA_DIR
-from geoapp.indicators import select, with_derived
+from geoapp.data.values import select, with_derived
 
 
 def rows(*items):

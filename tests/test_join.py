@@ -4,7 +4,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import box
 
-from geoapp.join import join, resolve
+from geoapp.data.join import join, resolve
 
 
 @pytest.fixture

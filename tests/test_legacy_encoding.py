@@ -7,7 +7,7 @@ import unicodedata
 import pyogrio
 import pytest
 
-from geoapp import legacy_encoding as le
+from geoapp.ingest import encodings as le
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 

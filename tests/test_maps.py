@@ -1,7 +1,7 @@
 import pytest
 
 from geoapp.errors import BadRequest, NotFound
-from geoapp.maps import build_map_view
+from geoapp.maps.view import build_map_view
 
 
 def test_cao_loc_default_view(dataset):

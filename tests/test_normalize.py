@@ -1,6 +1,6 @@
 import pytest
 
-from geoapp.normalize import ascii_key, normalize_code, normalize_name
+from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 
 @pytest.mark.parametrize(

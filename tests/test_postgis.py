@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from geoapp.config import GEODATA_DIR
-from geoapp.data import load_default, read_default_boundaries
+from geoapp.data.dataset import load_default, read_default_boundaries
 from geoapp.storage import migrations, open_store
 from geoapp.storage.postgis import PostgisStore, conninfo, masked
 

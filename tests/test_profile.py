@@ -1,7 +1,7 @@
 import pytest
 
 from geoapp.errors import NotFound
-from geoapp.profile import commune_profile
+from geoapp.maps.profile import commune_profile
 
 
 def test_profile_lists_every_commune_indicator_over_the_years(dataset):

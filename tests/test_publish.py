@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
-from geoapp import publish
+from geoapp.ingest import publish
 from geoapp.cli import main
 from geoapp.config import load_settings
-from geoapp.crs import preset_crs
-from geoapp.data import ensure_store
-from geoapp.download import boundaries_download
+from geoapp.ingest.crs import preset_crs
+from geoapp.data.dataset import ensure_store
+from geoapp.export.downloads import boundaries_download
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")

@@ -6,7 +6,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from geoapp.config import GEODATA_DIR
-from geoapp.render import ChoroplethLayer, folium_map, geometry_json, map_parts, tile_layer
+from geoapp.maps.leaflet import ChoroplethLayer, folium_map, geometry_json, map_parts, tile_layer
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from html import unescape
 import pytest
 
 from geoapp.config import load_settings
-from geoapp.maps import build_map_view
-from geoapp.standalone import content_policy, inline_script, standalone_html
+from geoapp.maps.view import build_map_view
+from geoapp.export.standalone import content_policy, inline_script, standalone_html
 from tests.test_browser_map import hover, open_map
 from tests.test_security import HOSTILE, publish_hostile_name
 

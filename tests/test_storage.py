@@ -18,7 +18,7 @@ from psycopg import sql
 
 from geoapp.cli import main
 from geoapp.config import GEODATA_DIR, load_settings
-from geoapp.data import read_default_boundaries, read_default_indicators
+from geoapp.data.dataset import read_default_boundaries, read_default_indicators
 from geoapp.errors import Conflict, NotFound
 from geoapp.storage import open_store
 from geoapp.storage.base import boundary_frame, indicator_frame

@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from geoapp.errors import Invalid
-from geoapp.tables import read_table
+from geoapp.ingest.table_files import read_table
 
 
 def test_csv_keeps_codes_as_text(tmp_path):

@@ -19,10 +19,10 @@ from pyproj import Geod
 from shapely.geometry import Polygon, box
 
 from geoapp.config import GEODATA_DIR
-from geoapp.crs import preset_crs
-from geoapp.data import read_default_boundaries, read_default_indicators
+from geoapp.ingest.crs import preset_crs
+from geoapp.data.dataset import read_default_boundaries, read_default_indicators
 from geoapp.storage.base import BOUNDARY_COLUMNS, INDICATOR_COLUMNS, boundary_frame, indicator_frame
-from geoapp.upload import Check, Limits, check_boundaries, check_indicators, list_layers
+from geoapp.ingest import Check, Limits, check_boundaries, check_indicators, list_layers
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
@@ -692,7 +692,7 @@ def test_control_characters_are_refused_in_tables_and_layers():
     import geopandas as gpd
 
     from geoapp.config import GEODATA_DIR
-    from geoapp.upload import check_boundaries, check_indicators
+    from geoapp.ingest import check_boundaries, check_indicators
 
     boundaries = gpd.read_file(GEODATA_DIR / "communes_2021_approx.geojson")
     raw = "commune_code,indicator,year,value\n06184,ocop_3_star,2021,1\n06187,ocop_3_star,2021,2\x01\n".encode()

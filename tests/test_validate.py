@@ -8,7 +8,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geoapp import validate
+from geoapp.ingest import geometry as validate
 
 GEOD = Geod(ellps="WGS84")
 BOW_TIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])

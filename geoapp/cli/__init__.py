@@ -12,14 +12,14 @@ from geoapp.config import load_settings
 from geoapp.errors import GeoappError
 
 
-def _store_and_settings(data_dir: str | None = None):
-    from geoapp.data import ensure_store
+def store_and_settings(data_dir: str | None = None):
+    from geoapp.data.dataset import ensure_store
 
     settings = load_settings({"DATA_DIR": data_dir} if data_dir else None)
     return ensure_store(settings), settings
 
 
-def _fail(exc: GeoappError, as_json: bool, lang: str = "en") -> None:
+def fail(exc: GeoappError, as_json: bool, lang: str = "en") -> None:
     message = exc.message(lang)
     if as_json:
         click.echo(json.dumps({"error": {"status": exc.status, "message": message}}, ensure_ascii=False))
@@ -82,17 +82,17 @@ def format_report(report, lang: str = "en") -> str:
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 def indicators_check(file: str, district: str | None, as_json: bool, data_dir: str | None) -> None:
     """Match a CSV or XLSX table against the published communes and print the report."""
-    from geoapp.join import resolve
-    from geoapp.normalize import normalize_code
-    from geoapp.tables import read_table
+    from geoapp.data.join import resolve
+    from geoapp.data.names import normalize_code
+    from geoapp.ingest.table_files import read_table
 
     try:
-        store, _ = _store_and_settings(data_dir)
+        store, _ = store_and_settings(data_dir)
         table = read_table(file)
         district = normalize_code(district, width=3) if district else None
         _, report = resolve(table, store.read_boundaries(), district=district)
     except GeoappError as exc:
-        _fail(exc, as_json)
+        fail(exc, as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -112,7 +112,7 @@ def demo_generate(output: str) -> None:
     import pandas as pd
 
     from geoapp.config import GEODATA_DIR
-    from geoapp.demo import generate
+    from geoapp.data.illustrative import generate
 
     communes = pd.read_csv(GEODATA_DIR / "communes_2021.csv", dtype=str)
     facts = pd.read_csv(GEODATA_DIR / "article_facts.csv", dtype=str, keep_default_na=False)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from geoapp import publish
-from geoapp.cli import _fail, _store_and_settings, indicators, main
+from geoapp.ingest import publish
+from geoapp.cli import fail, store_and_settings, indicators, main
 from geoapp.cli.users import cli_actor
 from geoapp.errors import GeoappError
-from geoapp.legacy_encoding import CHOICES as ENCODINGS
+from geoapp.ingest.encodings import CHOICES as ENCODINGS
 
 _DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 _LANG = click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True,
@@ -60,14 +60,14 @@ def run_import(kind: str, path: str, options: dict, *, dry_run: bool, as_json: b
     """Check a file and, unless it has errors or this is a dry run, publish it; exit 1 on errors."""
     version = None
     try:
-        store, settings = _store_and_settings(data_dir)
+        store, settings = store_and_settings(data_dir)
         raw = Path(path).read_bytes()
         base, check = publish.run_check(store, kind, Path(path).name, raw, options, publish.limits_for(settings))
         if check.ok and not dry_run:
             version = publish.publish_checked(store, kind, base, check, author=author or cli_actor(),
                                               comment=comment or f"import of {Path(path).name}")
     except GeoappError as exc:
-        _fail(exc, as_json, lang)
+        fail(exc, as_json, lang)
     if as_json:
         payload = {"check": check.to_dict(lang), "dry_run": dry_run, "published_version": version}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -80,7 +80,7 @@ def run_import(kind: str, path: str, options: dict, *, dry_run: bool, as_json: b
 
 def show_history(kind: str, as_json: bool, data_dir: str | None) -> None:
     """Print every version of a kind, newest first."""
-    store, _ = _store_and_settings(data_dir)
+    store, _ = store_and_settings(data_dir)
     versions = store.history(kind)
     if as_json:
         click.echo(json.dumps([v.__dict__ for v in versions], ensure_ascii=False, indent=2, default=str))
@@ -93,10 +93,10 @@ def show_history(kind: str, as_json: bool, data_dir: str | None) -> None:
 def run_rollback(kind: str, version: int, comment: str | None, author: str | None, lang: str, data_dir: str | None) -> None:
     """Publish an earlier version again."""
     try:
-        store, _ = _store_and_settings(data_dir)
+        store, _ = store_and_settings(data_dir)
         publish.rollback(store, kind, version, author or cli_actor(), comment or f"rollback to version {version}")
     except GeoappError as exc:
-        _fail(exc, False, lang)
+        fail(exc, False, lang)
     click.echo(f"{kind}: version {version} is published again")
 
 

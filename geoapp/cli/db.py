@@ -68,7 +68,7 @@ def upgrade(data_dir: str | None, database_url: str | None) -> None:
 @_store_options
 def load_default_command(data_dir: str | None, database_url: str | None) -> None:
     """Publish the built-in Lạng Sơn data for every kind that has nothing published yet."""
-    from geoapp.data import load_default
+    from geoapp.data.dataset import load_default
 
     settings = _settings(data_dir, database_url)
     with _opened(settings) as store:

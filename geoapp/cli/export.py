@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoapp.cli import _fail, _store_and_settings, main
+from geoapp.cli import fail, store_and_settings, main
 from geoapp.errors import GeoappError
 from geoapp.i18n import LANGUAGES
 
@@ -27,11 +27,11 @@ from geoapp.i18n import LANGUAGES
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
-    from geoapp.data import DatasetCache
+    from geoapp.data.dataset import DatasetCache
     from geoapp.export import export_map
 
     try:
-        store, settings = _store_and_settings(data_dir)
+        store, settings = store_and_settings(data_dir)
         lang = lang or settings["DEFAULT_LANG"]
         data = DatasetCache(store, Path(settings["GEODATA_DIR"]) / "catalog.yaml", settings["GEODATA_DIR"]).get()
         params = {"year": year, "district": district, "scheme": scheme, "k": k, "breaks": breaks,
@@ -39,6 +39,6 @@ def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation,
         profile = f"{site_url.rstrip('/')}/communes/{{code}}?lang={lang}" if site_url else None
         out = export_map(data, indicator, fmt, params, settings=settings, lang=lang, profile_url=profile)
     except GeoappError as exc:
-        _fail(exc, False, lang or "vi")
+        fail(exc, False, lang or "vi")
     Path(output).write_bytes(out.body)
     click.echo(f"wrote {output} ({out.content_type}, {len(out.body):,} bytes)")

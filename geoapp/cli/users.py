@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from geoapp.auth import ROLES, change_role, create_user, remove_user, reset_password
-from geoapp.cli import _fail, _store_and_settings, main
+from geoapp.accounts import ROLES, change_role, create_user, remove_user, reset_password
+from geoapp.cli import fail, store_and_settings, main
 from geoapp.errors import GeoappError, Invalid
 
 _DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
@@ -46,10 +46,10 @@ def users() -> None:
 def users_add(name: str, role: str, password_stdin: bool, data_dir: str | None) -> None:
     """Create an account; the password is asked for (or read from stdin), never given as an argument."""
     try:
-        store, _ = _store_and_settings(data_dir)
+        store, _ = store_and_settings(data_dir)
         create_user(store, name, read_password(password_stdin), role, actor=cli_actor())
     except GeoappError as exc:
-        _fail(exc, False)
+        fail(exc, False)
     click.echo(f"added {name} ({role})")
 
 
@@ -58,7 +58,7 @@ def users_add(name: str, role: str, password_stdin: bool, data_dir: str | None) 
 @_DATA_DIR
 def users_list(as_json: bool, data_dir: str | None) -> None:
     """List accounts and their roles."""
-    store, _ = _store_and_settings(data_dir)
+    store, _ = store_and_settings(data_dir)
     accounts = store.list_users()
     if as_json:
         click.echo(json.dumps(accounts, ensure_ascii=False, indent=2, default=str))
@@ -74,10 +74,10 @@ def users_list(as_json: bool, data_dir: str | None) -> None:
 def users_set_role(name: str, role: str, data_dir: str | None) -> None:
     """Change an account's role."""
     try:
-        store, _ = _store_and_settings(data_dir)
+        store, _ = store_and_settings(data_dir)
         change_role(store, name, role, actor=cli_actor())
     except GeoappError as exc:
-        _fail(exc, False)
+        fail(exc, False)
     click.echo(f"{name} is now {role}")
 
 
@@ -88,10 +88,10 @@ def users_set_role(name: str, role: str, data_dir: str | None) -> None:
 def users_set_password(name: str, password_stdin: bool, data_dir: str | None) -> None:
     """Reset an account's password (its open sessions end)."""
     try:
-        store, _ = _store_and_settings(data_dir)
+        store, _ = store_and_settings(data_dir)
         reset_password(store, name, read_password(password_stdin), actor=cli_actor())
     except GeoappError as exc:
-        _fail(exc, False)
+        fail(exc, False)
     click.echo(f"password of {name} changed")
 
 
@@ -101,8 +101,8 @@ def users_set_password(name: str, password_stdin: bool, data_dir: str | None) ->
 def users_delete(name: str, data_dir: str | None) -> None:
     """Delete an account."""
     try:
-        store, _ = _store_and_settings(data_dir)
+        store, _ = store_and_settings(data_dir)
         remove_user(store, name, actor=cli_actor())
     except GeoappError as exc:
-        _fail(exc, False)
+        fail(exc, False)
     click.echo(f"deleted {name}")

@@ -15,7 +15,7 @@ from geoapp.export.options import (
     parse_options,
     pixel_size,
 )
-from geoapp.export.render import CLASSIFICATION_KEY, RC, export_classification, render_static
+from geoapp.export.print_page import CLASSIFICATION_KEY, RC, export_classification, render_static
 from geoapp.export.typeface import FONT_DIR, FONT_FILES, font, fonts
 
 __all__ = [

@@ -15,12 +15,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from geoapp.classify import NODATA_COLOR
+from geoapp.maps.classify import NODATA_COLOR
 from geoapp.export.options import ExportOptions, page_inches
 from geoapp.export.typeface import font
 from geoapp.i18n import format_number, translate
-from geoapp.maps import MapView
-from geoapp.standalone import date_text
+from geoapp.maps.view import MapView
+from geoapp.export.standalone import date_text
 
 METRIC_CRS = "EPSG:32648"  # WGS 84 / UTM zone 48N: metres over the whole of Lạng Sơn
 INK = "#222222"

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import matplotlib
 
 import geoapp
-from geoapp.data import Dataset
+from geoapp.data.dataset import Dataset
 from geoapp.export.cache import export_cache
 from geoapp.export.options import FORMATS, ExportOptions, parse_options
-from geoapp.export.render import render_static
-from geoapp.maps import build_map_view, parse_year
-from geoapp.standalone import standalone_html
+from geoapp.export.print_page import render_static
+from geoapp.maps.view import build_map_view, parse_year
+from geoapp.export.standalone import standalone_html
 from geoapp.util import digest
 
 

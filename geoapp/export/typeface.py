@@ -32,7 +32,7 @@ def font(size: float, weight: str = "normal") -> FontProperties:
     return prop
 
 
-def _subset_font(path: Path, text: str) -> str:
+def subset_font(path: Path, text: str) -> str:
     """Return a font reduced to the characters of `text`, base64-encoded TrueType."""
     opts = subset.Options()
     opts.name_IDs = ["*"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geoapp import auth, publish
-from geoapp.download import BOUNDARY_FORMATS, INDICATOR_FORMATS
+from geoapp import accounts as auth
+from geoapp.ingest import publish
+from geoapp.export.downloads import BOUNDARY_FORMATS, INDICATOR_FORMATS
 from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
 from geoapp.i18n import translate
-from geoapp.legacy_encoding import CHOICES as ENCODINGS
+from geoapp.ingest.encodings import CHOICES as ENCODINGS
 from geoapp.storage.base import KINDS
-from geoapp.upload import CRS_PRESETS, list_layers
+from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
 from geoapp.web.errors import respond
 from geoapp.web.i18n import current_lang

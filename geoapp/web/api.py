@@ -6,12 +6,12 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
-from geoapp.download import boundaries_download, indicators_download
+from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
-from geoapp.render import geometry_json, values_payload
+from geoapp.maps.leaflet import geometry_json, values_payload
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
-from geoapp.web.views import cached_json, current_view
+from geoapp.web.responses import cached_json, current_view
 
 bp = Blueprint("api", __name__)
 

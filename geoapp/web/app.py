@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 
 from geoapp.config import PACKAGE_DIR, load_settings
-from geoapp.data import DatasetCache, ensure_store
+from geoapp.data.dataset import DatasetCache, ensure_store
 from geoapp.web import errors, i18n, security
 from geoapp.web.state import AppState
-from geoapp.web.views import compress_response
+from geoapp.web.responses import compress_response
 
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 

@@ -8,7 +8,7 @@ import secrets
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from geoapp.auth import allows, authenticate, session_stamp
+from geoapp.accounts import allows, authenticate, session_stamp
 from geoapp.errors import BadRequest, Forbidden, Unauthorized
 from geoapp.web.state import setting, state
 

@@ -6,13 +6,13 @@ import os
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from geoapp.classify import MAX_K, MIN_K, SCHEMES
+from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.errors import NotFound
-from geoapp.profile import commune_profile
-from geoapp.render import highlight_options
+from geoapp.maps.profile import commune_profile
+from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting
-from geoapp.web.views import current_view, map_options, render_folium
+from geoapp.web.responses import current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
 

@@ -7,11 +7,11 @@ from markupsafe import escape
 
 from geoapp.export import EXPORT_PARAMS, export_map
 from geoapp.i18n import translate
-from geoapp.maps import MapView
+from geoapp.maps.view import MapView
 from geoapp.web.i18n import current_lang
 from geoapp.web.security import allow_framing
 from geoapp.web.state import dataset, setting, state
-from geoapp.web.views import current_view, map_options, render_folium
+from geoapp.web.responses import current_view, map_options, render_folium
 
 bp = Blueprint("embed", __name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g
 
-from geoapp.data import Dataset, DatasetCache
+from geoapp.data.dataset import Dataset, DatasetCache
 from geoapp.storage import Store
 from geoapp.util import LRU
 

@@ -16,7 +16,7 @@ import pandas as pd
 from geoapp.catalog import Indicator
 from geoapp.errors import BadRequest
 from geoapp.i18n import format_number, translate
-from geoapp.indicators import numeric
+from geoapp.data.values import numeric
 
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "user")
 MIN_K, MAX_K = 2, 9

@@ -11,8 +11,8 @@ import pandas as pd
 
 from geoapp.catalog import Catalog, load_catalog
 from geoapp.errors import Conflict, NotFound
-from geoapp.indicators import with_derived
-from geoapp.normalize import ascii_key
+from geoapp.data.values import with_derived
+from geoapp.data.names import ascii_key
 from geoapp.storage import Store, open_store
 from geoapp.storage.base import version_token
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from geoapp.normalize import ascii_key
+from geoapp.data.names import ascii_key
 
 # Keys are compared after folding case, removing diacritics and every non-alphanumeric
 # character, so MA_XA, MaXa and ma_xa are the same. Shapefile cuts names to 10 characters.

@@ -5,10 +5,10 @@ becomes an Issue (error, warning or info) with a message in Vietnamese and Engli
 `Check.frame` is the full layer or table to publish, or None when there are errors.
 """
 
-from geoapp.crs import CRS_PRESETS
-from geoapp.upload.layers import check_boundaries
-from geoapp.upload.report import Check, Issue, Limits
-from geoapp.upload.sources import list_layers
-from geoapp.upload.tables import check_indicators
+from geoapp.ingest.crs import CRS_PRESETS
+from geoapp.ingest.layer_check import check_boundaries
+from geoapp.ingest.report import Check, Issue, Limits
+from geoapp.ingest.layer_files import list_layers
+from geoapp.ingest.table_check import check_indicators
 
 __all__ = ["CRS_PRESETS", "Check", "Issue", "Limits", "check_boundaries", "check_indicators", "list_layers"]

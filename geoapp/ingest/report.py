@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geoapp import archive, legacy_encoding, validate
+from geoapp.ingest import archive, geometry as validate
+from geoapp.ingest import encodings as legacy_encoding
 from geoapp.errors import Invalid
 from geoapp.i18n import translate
 
@@ -106,11 +107,11 @@ def _jsonable(value):
     return value if isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def _capped(items) -> list:
+def capped(items) -> list:
     return list(items)[:MAX_LISTED]
 
 
-class _Findings:
+class Findings:
     """Issues and report of one check being built."""
 
     def __init__(self, **report) -> None:
@@ -137,19 +138,19 @@ class _Findings:
         return Check(kind, None if self.failed else frame, self.issues, self.report)
 
 
-def _check_size(raw: bytes, limits: Limits) -> None:
+def check_size(raw: bytes, limits: Limits) -> None:
     if len(raw) > limits.max_bytes:
         raise Invalid("upload_too_large", size_mb=archive.megabytes(len(raw)), max_mb=archive.megabytes(limits.max_bytes))
 
 
-def _text(value) -> str:
+def text_value(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     return legacy_encoding.nfc(re.sub(r"\s+", " ", str(value)).strip())
 
 
-def _check_control_characters(frame, found: _Findings, first_row: int = 1) -> None:
+def check_control_characters(frame, found: Findings, first_row: int = 1) -> None:
     hits = validate.control_characters(frame)
     if hits:
         found.error("upload_control_characters", count=len(hits),
-                    rows=_capped(h["position"] + first_row for h in hits), fields=_capped(sorted({h["field"] for h in hits})))
+                    rows=capped(h["position"] + first_row for h in hits), fields=capped(sorted({h["field"] for h in hits})))

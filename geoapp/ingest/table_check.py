@@ -9,24 +9,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoapp import archive
+from geoapp.ingest import archive
 from geoapp.catalog import Catalog, load_catalog
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import GeoappError, Invalid
-from geoapp.fields import find_field
-from geoapp.join import resolve
-from geoapp.normalize import normalize_name
+from geoapp.ingest.fields import find_field
+from geoapp.data.join import resolve
+from geoapp.data.names import normalize_name
 from geoapp.storage.base import INDICATOR_COLUMNS, indicator_frame
-from geoapp.tables import read_table
-from geoapp.upload.report import (
+from geoapp.ingest.table_files import read_table
+from geoapp.ingest.report import (
     MAX_LISTED,
     Check,
     Limits,
-    _capped,
-    _check_control_characters,
-    _check_size,
-    _Findings,
-    _text,
+    capped,
+    check_control_characters,
+    check_size,
+    Findings,
+    text_value,
 )
 
 _STATUSES = ("fact", "illustrative")
@@ -35,10 +35,10 @@ _STATUSES = ("fact", "illustrative")
 def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, boundaries, district: str | None = None,
                      published=None, limits: Limits = Limits(), catalog: Catalog | None = None) -> Check:
     """Read and check an uploaded indicator table; return the merged table to publish and the report."""
-    found = _Findings(filename=str(filename))
+    found = Findings(filename=str(filename))
     frame = None
     try:
-        _check_size(raw, limits)
+        check_size(raw, limits)
         if archive.sniff(raw) == archive.ZIP:
             # An XLSX workbook is a zip with a few members per sheet: sizes and ratios are capped, not its member count.
             with archive.open_zip(raw) as book:
@@ -46,7 +46,7 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
                                       max_ratio=limits.max_ratio, archive_bytes=len(raw))
         table = read_table(Path(str(filename)).name, raw)
         found.report.update(format=Path(str(filename)).suffix.lower().lstrip("."), rows=len(table))
-        _check_control_characters(table, found, first_row=2)
+        check_control_characters(table, found, first_row=2)
         catalog = catalog or load_catalog(GEODATA_DIR / "catalog.yaml")
         layout = _layout(table, mapping or {}, catalog, found)
         values = _long_values(table, layout, catalog, str(filename), found)
@@ -70,7 +70,7 @@ class _Layout:
         return not self.indicators
 
 
-def _layout(table: pd.DataFrame, mapping: dict, catalog: Catalog, found: _Findings) -> _Layout:
+def _layout(table: pd.DataFrame, mapping: dict, catalog: Catalog, found: Findings) -> _Layout:
     available = list(table.columns)
     explicit = {role: mapping.get(role) for role in ("code", "name", "year", "indicator", "value", "status", "source", "note")}
     explicit["district_code"] = explicit["district_name"] = mapping.get("district")
@@ -97,13 +97,13 @@ def _layout(table: pd.DataFrame, mapping: dict, catalog: Catalog, found: _Findin
     return _Layout(columns, dict(wide))
 
 
-def _long_values(table: pd.DataFrame, layout: _Layout, catalog: Catalog, filename: str, found: _Findings) -> pd.DataFrame:
+def _long_values(table: pd.DataFrame, layout: _Layout, catalog: Catalog, filename: str, found: Findings) -> pd.DataFrame:
     """Return one row per uploaded value (_row, indicator, year, value, status, source, note), checked."""
     cols = layout.columns
     rows = pd.Series(np.arange(len(table)) + 2, index=table.index)
 
     def text(col):
-        return table[col].map(_text) if col else pd.Series("", index=table.index)
+        return table[col].map(text_value) if col else pd.Series("", index=table.index)
 
     base = pd.DataFrame({
         "_row": rows, "year": text(cols["year"]), "status": text(cols["status"]),
@@ -129,15 +129,15 @@ def _long_values(table: pd.DataFrame, layout: _Layout, catalog: Catalog, filenam
     return values
 
 
-def _rows_issue(found: _Findings, key: str, mask: pd.Series, values: pd.DataFrame, example_col: str | None = None, **params):
+def _rows_issue(found: Findings, key: str, mask: pd.Series, values: pd.DataFrame, example_col: str | None = None, **params):
     if not mask.any():
         return
     hits = values[mask]
-    extra = {"examples": _capped(dict.fromkeys(hits[example_col].astype(str)))} if example_col else {}
-    found.error(key, count=int(mask.sum()), rows=_capped(hits["_row"].astype(int)), **extra, **params)
+    extra = {"examples": capped(dict.fromkeys(hits[example_col].astype(str)))} if example_col else {}
+    found.error(key, count=int(mask.sum()), rows=capped(hits["_row"].astype(int)), **extra, **params)
 
 
-def _check_years(values: pd.DataFrame, found: _Findings) -> pd.Series:
+def _check_years(values: pd.DataFrame, found: Findings) -> pd.Series:
     years = pd.to_numeric(values["year"].str.replace(r"\.0+$", "", regex=True), errors="coerce")
     valid = years.notna() & (years == years.round()) & years.between(1900, 2100)
     _rows_issue(found, "upload_year_missing", values["year"] == "", values)
@@ -145,12 +145,12 @@ def _check_years(values: pd.DataFrame, found: _Findings) -> pd.Series:
     return years.where(valid).astype("Int64")
 
 
-def _check_indicator_ids(values: pd.DataFrame, catalog: Catalog, found: _Findings) -> None:
+def _check_indicator_ids(values: pd.DataFrame, catalog: Catalog, found: Findings) -> None:
     ids = values["indicator"]
     unknown = ~ids.isin(list(catalog.indicators))
     if unknown.any():
-        found.error("upload_indicator_unknown", ids=_capped(dict.fromkeys(ids[unknown])), count=int(unknown.sum()),
-                    rows=_capped(values.loc[unknown, "_row"].astype(int)))
+        found.error("upload_indicator_unknown", ids=capped(dict.fromkeys(ids[unknown])), count=int(unknown.sum()),
+                    rows=capped(values.loc[unknown, "_row"].astype(int)))
     known = [catalog.indicators[i] for i in dict.fromkeys(ids[~unknown])]
     derived = [i.id for i in known if i.derived]
     if derived:
@@ -179,7 +179,7 @@ def _category_value(indicator, text: str) -> str | None:
     return None
 
 
-def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: _Findings) -> pd.Series:
+def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: Findings) -> pd.Series:
     out = values["value"].copy()
     for ind_id, group in values.groupby("indicator", sort=True):
         indicator = catalog.indicators.get(ind_id)
@@ -196,13 +196,13 @@ def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: _Findings)
     return out
 
 
-def _check_status(values: pd.DataFrame, found: _Findings) -> pd.Series:
+def _check_status(values: pd.DataFrame, found: Findings) -> pd.Series:
     status = values["status"].str.lower().replace("", "fact")
     _rows_issue(found, "upload_status_invalid", ~status.isin(_STATUSES), values, "status")
     return status
 
 
-def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundaries, district, found: _Findings) -> pd.DataFrame:
+def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundaries, district, found: Findings) -> pd.DataFrame:
     """Match the table's rows to communes with the core join; return the values with their commune_code."""
     cols = layout.columns
     keyed = table.assign(_row=np.arange(len(table)) + 2)
@@ -211,12 +211,12 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     matched, report = resolve(keyed, boundaries, district=district, **explicit)
     found.report["match"] = report.to_dict()
     if report.unmatched:
-        found.warning("upload_rows_unmatched", count=len(report.unmatched), rows=_capped(u["row"] for u in report.unmatched))
+        found.warning("upload_rows_unmatched", count=len(report.unmatched), rows=capped(u["row"] for u in report.unmatched))
     if report.duplicates:
-        found.warning("upload_rows_duplicate", count=len(report.duplicates), rows=_capped(d["row"] for d in report.duplicates))
+        found.warning("upload_rows_duplicate", count=len(report.duplicates), rows=capped(d["row"] for d in report.duplicates))
     if report.fuzzy:
         found.warning("upload_rows_fuzzy", count=len(report.fuzzy),
-                      examples=_capped(f"{f['row']}: {f['name']} → {f['matched_name']}" for f in report.fuzzy))
+                      examples=capped(f"{f['row']}: {f['name']} → {f['matched_name']}" for f in report.fuzzy))
     if report.units_without_data:
         found.info("upload_units_without_data", count=len(report.units_without_data))
     if matched.empty:
@@ -226,7 +226,7 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     out = out[out["commune_code"].notna()]
     dup = out.duplicated(["commune_code", "indicator", "year"], keep="first")
     if dup.any():
-        found.warning("upload_rows_duplicate", count=int(dup.sum()), rows=_capped(out.loc[dup, "_row"].astype(int)))
+        found.warning("upload_rows_duplicate", count=int(dup.sum()), rows=capped(out.loc[dup, "_row"].astype(int)))
     return out[~dup].reset_index(drop=True)
 
 
@@ -237,7 +237,7 @@ def _same_value(a: str, b: str) -> bool:
     return x is not None and x == y
 
 
-def _merge_values(values: pd.DataFrame, published, found: _Findings) -> pd.DataFrame:
+def _merge_values(values: pd.DataFrame, published, found: Findings) -> pd.DataFrame:
     """Replace published rows with the same (commune_code, indicator, year); report what changed."""
     keys = ["commune_code", "indicator", "year"]
     new = values.assign(year=values["year"].astype(int))[INDICATOR_COLUMNS]

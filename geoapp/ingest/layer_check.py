@@ -15,22 +15,23 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
-from geoapp import legacy_encoding, validate
-from geoapp.crs import CRS_PRESETS, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
+from geoapp.ingest import encodings as legacy_encoding
+from geoapp.ingest import geometry as validate
+from geoapp.ingest.crs import CRS_PRESETS, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
 from geoapp.errors import GeoappError, Invalid
-from geoapp.fields import find_field
-from geoapp.normalize import normalize_code, normalize_name
+from geoapp.ingest.fields import find_field
+from geoapp.data.names import normalize_code, normalize_name
 from geoapp.storage.base import BOUNDARY_COLUMNS, boundary_frame
-from geoapp.upload.report import (
+from geoapp.ingest.report import (
     Check,
     Limits,
-    _capped,
-    _check_control_characters,
-    _check_size,
-    _Findings,
-    _text,
+    capped,
+    check_control_characters,
+    check_size,
+    Findings,
+    text_value,
 )
-from geoapp.upload.sources import GEOJSON, _decode_text, _format_of, _Layer, _open_source, _pick_layer, _read_layer
+from geoapp.ingest.layer_files import GEOJSON, decode_text, format_of, Layer, open_source, pick_layer, read_layer
 
 _DEFAULT_QUALITY = "as uploaded"
 _COMMUNE_TYPES = (("thị trấn", "Thị trấn"), ("phường", "Phường"), ("xã", "Xã"))
@@ -41,20 +42,20 @@ def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encod
                      code_field: str | None = None, name_field: str | None = None, layer: str | None = None,
                      district: str | None = None, published=None, limits: Limits = Limits()) -> Check:
     """Read and check an uploaded boundary layer; return the merged layer to publish and the report."""
-    found = _Findings(filename=str(filename))
+    found = Findings(filename=str(filename))
     frame = None
     try:
         if encoding not in legacy_encoding.CHOICES:
             raise Invalid("upload_encoding_unknown", encoding=encoding, choices=list(legacy_encoding.CHOICES))
-        _check_size(raw, limits)
-        fmt = _format_of(filename, raw)
+        check_size(raw, limits)
+        fmt = format_of(filename, raw)
         found.report["format"] = fmt
         with tempfile.TemporaryDirectory(prefix="geoapp-upload-") as tmp:
-            source = _open_source(fmt, raw, Path(tmp), limits)
-            name = _pick_layer(source, layer)
+            source = open_source(fmt, raw, Path(tmp), limits)
+            name = pick_layer(source, layer)
             found.report["layer"] = name
-            read = _read_layer(source, name, Path(tmp), limits)
-        _decode_text(read, encoding, found)
+            read = read_layer(source, name, Path(tmp), limits)
+        decode_text(read, encoding, found)
         frame = _check_layer(read, found, crs=crs, code_field=code_field, name_field=name_field,
                              district=district, published=published)
     except GeoappError as exc:
@@ -76,7 +77,7 @@ class _Fields:
     boundary_quality: str | None
 
 
-def _fields(frame: gpd.GeoDataFrame, code_field, name_field, found: _Findings) -> _Fields:
+def _fields(frame: gpd.GeoDataFrame, code_field, name_field, found: Findings) -> _Fields:
     columns = [c for c in frame.columns if c != frame.geometry.name]
     roles = {}
     for role, explicit in (("code", code_field), ("name", name_field)):
@@ -94,7 +95,7 @@ def _fields(frame: gpd.GeoDataFrame, code_field, name_field, found: _Findings) -
     return _Fields(**roles)
 
 
-def _check_layer(layer: _Layer, found: _Findings, *, crs, code_field, name_field, district, published):
+def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, district, published):
     """Run every check on a decoded layer; return the merged frame (meaningful only without errors)."""
     frame = layer.frame
     found.report["feature_count"] = len(frame)
@@ -103,7 +104,7 @@ def _check_layer(layer: _Layer, found: _Findings, *, crs, code_field, name_field
     codes = _check_codes(frame, fields, found)
     names = _names(frame, fields, codes, published, found)
     _check_markup(frame, found)
-    _check_control_characters(frame, found)
+    check_control_characters(frame, found)
     wgs84 = _to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=frame.crs), layer, crs, found)
     if wgs84 is None or found.failed:
         return None
@@ -120,7 +121,7 @@ def _label(frame, fields: _Fields, i: int) -> str:
     return " ".join(parts) or f"#{i + 1}"
 
 
-def _check_geometries(frame: gpd.GeoDataFrame, fields: _Fields, found: _Findings) -> np.ndarray:
+def _check_geometries(frame: gpd.GeoDataFrame, fields: _Fields, found: Findings) -> np.ndarray:
     """Check types and emptiness, repair invalid polygons; return the geometries (2D)."""
     geoms = np.array([None if g is None else shapely.force_2d(g) for g in frame.geometry.values], dtype=object)
     found.report["geometry_types"] = validate.geometry_types(geoms)
@@ -130,24 +131,24 @@ def _check_geometries(frame: gpd.GeoDataFrame, fields: _Fields, found: _Findings
     empty = validate.empty_rows(geoms)
     found.report["empty"] = [{"feature": i + 1, "unit": _label(frame, fields, i)} for i in empty]
     if empty:
-        found.error("upload_empty_geometry", count=len(empty), units=_capped(_label(frame, fields, i) for i in empty))
+        found.error("upload_empty_geometry", count=len(empty), units=capped(_label(frame, fields, i) for i in empty))
     geoms, repairs = validate.repair(geoms)
     found.report["invalid"] = [
-        {"code": _text(frame[fields.code].iloc[r["position"]]),
-         "name": _text(frame[fields.name].iloc[r["position"]]) if fields.name else "",
+        {"code": text_value(frame[fields.code].iloc[r["position"]]),
+         "name": text_value(frame[fields.name].iloc[r["position"]]) if fields.name else "",
          **{k: v for k, v in r.items() if k != "position"}}
         for r in repairs
     ]
     if repairs:
         found.warning("upload_invalid_repaired", count=len(repairs),
-                      units=_capped(_label(frame, fields, r["position"]) for r in repairs))
+                      units=capped(_label(frame, fields, r["position"]) for r in repairs))
     failed = [r["position"] for r in repairs if r["result_empty"]]
     if failed:
-        found.error("upload_repair_failed", units=_capped(_label(frame, fields, i) for i in failed))
+        found.error("upload_repair_failed", units=capped(_label(frame, fields, i) for i in failed))
     return geoms
 
 
-def _check_codes(frame, fields: _Fields, found: _Findings) -> list[str | None]:
+def _check_codes(frame, fields: _Fields, found: Findings) -> list[str | None]:
     codes, problems = validate.code_problems(frame[fields.code].tolist())
     found.report["codes"] = {
         "missing": [p + 1 for p in problems["missing"]],
@@ -155,28 +156,28 @@ def _check_codes(frame, fields: _Fields, found: _Findings) -> list[str | None]:
         "duplicate": problems["duplicate"],
     }
     if problems["missing"]:
-        found.error("upload_code_missing", count=len(problems["missing"]), rows=_capped(p + 1 for p in problems["missing"]))
+        found.error("upload_code_missing", count=len(problems["missing"]), rows=capped(p + 1 for p in problems["missing"]))
     if problems["malformed"]:
         found.error("upload_code_malformed", count=len(problems["malformed"]),
-                    values=_capped(p["value"] for p in problems["malformed"]))
+                    values=capped(p["value"] for p in problems["malformed"]))
     if problems["duplicate"]:
-        found.error("upload_code_duplicate", count=len(problems["duplicate"]), codes=_capped(problems["duplicate"]))
+        found.error("upload_code_duplicate", count=len(problems["duplicate"]), codes=capped(problems["duplicate"]))
     return codes
 
 
-def _names(frame, fields: _Fields, codes, published, found: _Findings) -> list[str]:
+def _names(frame, fields: _Fields, codes, published, found: Findings) -> list[str]:
     """Return the unit names (from the file, else the published layer) and list them normalised."""
     known = _published_by_code(published)
     names = []
     for i, code in enumerate(codes):
-        name = _text(frame[fields.name].iloc[i]) if fields.name else ""
+        name = text_value(frame[fields.name].iloc[i]) if fields.name else ""
         if not name and code in known.index:
-            name = _text(known.at[code, "commune_name"])
+            name = text_value(known.at[code, "commune_name"])
         names.append(name)
     found.report["names"] = [{"code": c, "name": n, "normalized": normalize_name(n)} for c, n in zip(codes, names)]
     unnamed = [c or f"#{i + 1}" for i, (c, n) in enumerate(zip(codes, names)) if not n]
     if unnamed:
-        found.error("upload_name_missing", count=len(unnamed), codes=_capped(unnamed))
+        found.error("upload_name_missing", count=len(unnamed), codes=capped(unnamed))
     return names
 
 
@@ -186,14 +187,14 @@ def _published_by_code(published) -> pd.DataFrame:
     return pd.DataFrame(published).drop_duplicates("commune_code").set_index("commune_code", drop=False)
 
 
-def _check_markup(frame, found: _Findings) -> None:
+def _check_markup(frame, found: Findings) -> None:
     hits = validate.markup(frame)
     found.report["markup"] = [{"feature": h["position"] + 1, "field": h["field"], "value": h["value"]} for h in hits]
     if hits:
-        found.warning("upload_markup", count=len(hits), values=_capped(h["value"][:80] for h in hits))
+        found.warning("upload_markup", count=len(hits), values=capped(h["value"][:80] for h in hits))
 
 
-def _to_wgs84(geoms: gpd.GeoDataFrame, layer: _Layer, crs_option: str | None, found: _Findings):
+def _to_wgs84(geoms: gpd.GeoDataFrame, layer: Layer, crs_option: str | None, found: Findings):
     """Return the geometries in EPSG:4326, or None when the CRS is missing or wrong."""
     present = geoms[~geoms.geometry.isna() & ~geoms.geometry.is_empty]
     if present.empty:
@@ -228,7 +229,7 @@ def _to_wgs84(geoms: gpd.GeoDataFrame, layer: _Layer, crs_option: str | None, fo
     return out
 
 
-def _file_crs(layer: _Layer, crs, bounds) -> CRS | None:
+def _file_crs(layer: Layer, crs, bounds) -> CRS | None:
     """Return the CRS the file declares; None when it has none.
 
     A GeoJSON without a "crs" member is lon/lat by definition, unless its coordinates
@@ -267,7 +268,7 @@ def _commune_type(name: str) -> str:
     return next((kind for prefix, kind in _COMMUNE_TYPES if lower.startswith(prefix + " ")), "")
 
 
-def _units(frame, fields: _Fields, codes, names, wgs84, published, district, found: _Findings) -> gpd.GeoDataFrame:
+def _units(frame, fields: _Fields, codes, names, wgs84, published, district, found: Findings) -> gpd.GeoDataFrame:
     """Return the uploaded units with the stored columns, filling gaps from the published layer."""
     known = _published_by_code(published)
     districts, district_names = _district_lookup(published)
@@ -275,7 +276,7 @@ def _units(frame, fields: _Fields, codes, names, wgs84, published, district, fou
 
     def column(role: str, i: int) -> str:
         col = getattr(fields, role)
-        return _text(frame[col].iloc[i]) if col else ""
+        return text_value(frame[col].iloc[i]) if col else ""
 
     rows, unknown, malformed = [], [], []
     for i, (code, name) in enumerate(zip(codes, names)):
@@ -289,21 +290,21 @@ def _units(frame, fields: _Fields, codes, names, wgs84, published, district, fou
             unknown.append(code)
         ref = districts.get(str(dcode))
         province = ref if ref is not None else default_province
-        old_type = _text(known.at[code, "commune_type"]) if code in known.index else ""
+        old_type = text_value(known.at[code, "commune_type"]) if code in known.index else ""
         rows.append({
             "commune_code": code,
             "commune_name": name,
             "commune_type": column("commune_type", i) or _commune_type(name) or old_type,
             "district_code": str(dcode) if dcode else "",
-            "district_name": dname or (_text(ref["district_name"]) if ref is not None else ""),
-            "province_code": column("province_code", i) or (_text(province["province_code"]) if province is not None else ""),
-            "province_name": column("province_name", i) or (_text(province["province_name"]) if province is not None else ""),
+            "district_name": dname or (text_value(ref["district_name"]) if ref is not None else ""),
+            "province_code": column("province_code", i) or (text_value(province["province_code"]) if province is not None else ""),
+            "province_name": column("province_name", i) or (text_value(province["province_name"]) if province is not None else ""),
             "boundary_quality": column("boundary_quality", i) or _DEFAULT_QUALITY,
         })
     if malformed:
-        found.error("upload_district_malformed", values=_capped(sorted(set(malformed))))
+        found.error("upload_district_malformed", values=capped(sorted(set(malformed))))
     if unknown:
-        found.error("upload_district_unknown", count=len(unknown), codes=_capped(unknown))
+        found.error("upload_district_unknown", count=len(unknown), codes=capped(unknown))
     units = gpd.GeoDataFrame(pd.DataFrame(rows, columns=BOUNDARY_COLUMNS), geometry=wgs84.geometry.values, crs=4326)
     nameless = sorted({r["district_code"] for r in rows if r["district_code"] and not r["district_name"]})
     if nameless:
@@ -311,7 +312,7 @@ def _units(frame, fields: _Fields, codes, names, wgs84, published, district, fou
     return units
 
 
-def _merge_boundaries(units: gpd.GeoDataFrame, published, found: _Findings) -> gpd.GeoDataFrame:
+def _merge_boundaries(units: gpd.GeoDataFrame, published, found: Findings) -> gpd.GeoDataFrame:
     """Replace the published units of the uploaded districts; report the scope, diff and coverage."""
     scope = sorted(set(units["district_code"]))
     found.report["scope"] = scope
@@ -324,7 +325,7 @@ def _merge_boundaries(units: gpd.GeoDataFrame, published, found: _Findings) -> g
         old = old_all[in_scope]
         moved = old_all[~in_scope & old_all["commune_code"].isin(units["commune_code"]).to_numpy()]
         if len(moved):
-            found.warning("upload_units_moved", count=len(moved), codes=_capped(moved["commune_code"]))
+            found.warning("upload_units_moved", count=len(moved), codes=capped(moved["commune_code"]))
         kept = old_all[~in_scope & ~old_all["commune_code"].isin(units["commune_code"]).to_numpy()]
     changes = validate.diff(old, units)
     found.report["diff"] = changes
@@ -350,16 +351,16 @@ def _keep_unchanged_geometry(units, old, unchanged: list[str]) -> gpd.GeoDataFra
     return units
 
 
-def _report_coverage(merged: gpd.GeoDataFrame, focus: np.ndarray, found: _Findings) -> None:
+def _report_coverage(merged: gpd.GeoDataFrame, focus: np.ndarray, found: Findings) -> None:
     report = validate.coverage(merged, focus)
     found.report["coverage"] = report
     if report["invalid_edges"]:
         found.warning("upload_coverage_edges", count=len(report["invalid_edges"]),
-                      units=_capped(f"{e['code']} {e['name']}" for e in report["invalid_edges"]))
+                      units=capped(f"{e['code']} {e['name']}" for e in report["invalid_edges"]))
     if report["overlaps"]:
         found.warning("upload_overlaps", count=len(report["overlaps"]),
                       area_m2=round(sum(o["area_m2"] for o in report["overlaps"]), 1),
-                      pairs=_capped(" / ".join(o["codes"]) for o in report["overlaps"]))
+                      pairs=capped(" / ".join(o["codes"]) for o in report["overlaps"]))
     if report["gaps"]:
         found.warning("upload_gaps", count=len(report["gaps"]), area_m2=round(sum(g["area_m2"] for g in report["gaps"]), 1),
-                      units=_capped(sorted({c for g in report["gaps"] for c in g["neighbours"]})))
+                      units=capped(sorted({c for g in report["gaps"] for c in g["neighbours"]})))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoapp.normalize import normalize_code
+from geoapp.data.names import normalize_code
 
 # Areas are measured in an Albers equal-area projection fitted to Vietnam.
 EQUAL_AREA = "+proj=aea +lat_0=16 +lon_0=106 +lat_1=10 +lat_2=22 +ellps=WGS84 +units=m +no_defs"

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 from geoapp.storage.base import Store, check_kind
-from geoapp.upload import Check, Limits, check_boundaries, check_indicators
+from geoapp.ingest import Check, Limits, check_boundaries, check_indicators
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000

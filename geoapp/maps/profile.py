@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geoapp.data import Dataset
-from geoapp.indicators import ILLUSTRATIVE
-from geoapp.maps import display_value
+from geoapp.data.dataset import Dataset
+from geoapp.data.values import ILLUSTRATIVE
+from geoapp.maps.view import display_value
 
 
 @dataclass

@@ -15,8 +15,8 @@ import matplotlib
 import geoapp
 from geoapp.export.figure import draw_figure
 from geoapp.export.options import ExportOptions
-from geoapp.export.typeface import FONT_FILES, _subset_font, fonts
-from geoapp.maps import MapView
+from geoapp.export.typeface import FONT_FILES, subset_font, fonts
+from geoapp.maps.view import MapView
 
 CLASSIFICATION_KEY = "geoapp-classification"
 RC = {
@@ -52,7 +52,7 @@ def _finish_svg(svg: str, view: MapView) -> str:
     chars = "".join(sorted(set(unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))))) or " "
     faces = "".join(
         f"@font-face{{font-family:'DejaVu Sans';font-weight:{'700' if weight == 'bold' else '400'};"
-        f"src:url(data:font/ttf;base64,{_subset_font(path, chars)}) format('truetype')}}"
+        f"src:url(data:font/ttf;base64,{subset_font(path, chars)}) format('truetype')}}"
         for weight, path in FONT_FILES.items()
     )
     extra = (

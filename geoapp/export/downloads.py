@@ -16,7 +16,7 @@ import pyogrio
 
 from geoapp.catalog import Catalog
 from geoapp.errors import BadRequest, NotFound
-from geoapp.indicators import with_derived
+from geoapp.data.values import with_derived
 from geoapp.storage.base import BOUNDARY_COLUMNS, Store
 
 BOUNDARY_FORMATS = ("geojson", "gpkg", "zip", "csv")

@@ -11,7 +11,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geoapp.i18n import translate
-from geoapp.maps import MapView
+from geoapp.maps.view import MapView
 
 PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district"}
 

@@ -8,12 +8,12 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.catalog import Indicator
-from geoapp.classify import Classification, classify, parse_breaks
-from geoapp.data import Dataset
+from geoapp.maps.classify import Classification, classify, parse_breaks
+from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, NotFound
 from geoapp.i18n import format_number, translate
-from geoapp.indicators import ILLUSTRATIVE, numeric, select
-from geoapp.normalize import ascii_key
+from geoapp.data.values import ILLUSTRATIVE, numeric, select
+from geoapp.data.names import ascii_key
 
 
 @dataclass

@@ -6,8 +6,8 @@ import gzip
 
 from flask import Response, request, url_for
 
-from geoapp.maps import MapView, build_map_view
-from geoapp.render import folium_map, map_parts
+from geoapp.maps.view import MapView, build_map_view
+from geoapp.maps.leaflet import folium_map, map_parts
 from geoapp.util import digest
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
@@ -32,8 +32,8 @@ def current_view(indicator_id: str) -> MapView:
 
 
 def map_options(view: MapView, *, new_tab: bool = False) -> dict:
-    """Return the options of the choropleth layer, its data fetched by URL (inline: geoapp.render.inline_options)."""
-    from geoapp.render import layer_options
+    """Return the options of the choropleth layer, its data fetched by URL (inline: geoapp.maps.leaflet.inline_options)."""
+    from geoapp.maps.leaflet import layer_options
 
     return layer_options(
         view,

@@ -12,8 +12,8 @@ from markupsafe import Markup
 
 from geoapp.config import PACKAGE_DIR
 from geoapp.i18n import translate
-from geoapp.maps import MapView
-from geoapp.render import folium_map, inline_options, map_parts
+from geoapp.maps.view import MapView
+from geoapp.maps.leaflet import folium_map, inline_options, map_parts
 
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"

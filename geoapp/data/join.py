@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geoapp.fields import find_field
-from geoapp.normalize import ascii_key, normalize_code, normalize_name
+from geoapp.ingest.fields import find_field
+from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
 

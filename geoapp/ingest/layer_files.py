@@ -12,10 +12,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geoapp import archive, legacy_encoding
+from geoapp.ingest import archive
+from geoapp.ingest import encodings as legacy_encoding
 from geoapp.errors import GeoappError, Invalid
 from geoapp.i18n import translate
-from geoapp.upload.report import Limits, _capped, _check_size, _Findings
+from geoapp.ingest.report import Limits, capped, check_size, Findings
 
 GEOJSON, SHAPEFILE, GEOPACKAGE = "geojson", "shapefile", "geopackage"
 _EXTENSIONS = {".geojson": GEOJSON, ".json": GEOJSON, ".zip": SHAPEFILE, ".gpkg": GEOPACKAGE}
@@ -28,7 +29,7 @@ _LDID = {0x01: "cp437", 0x02: "cp850", 0x03: "cp1252", 0x57: "cp1252", 0x58: "cp
 
 
 @dataclass
-class _Source:
+class Source:
     """An upload unpacked in a private temporary directory, with its spatial layers."""
 
     fmt: str
@@ -40,15 +41,15 @@ class _Source:
 def list_layers(filename: str, raw: bytes, limits: Limits = Limits()) -> list[str]:
     """Return the spatial layers of an upload (GeoPackage layers, Shapefiles of a zip); [] if unreadable."""
     try:
-        _check_size(raw, limits)
-        fmt = _format_of(filename, raw)
+        check_size(raw, limits)
+        fmt = format_of(filename, raw)
         with tempfile.TemporaryDirectory(prefix="geoapp-upload-") as tmp:
-            return list(_open_source(fmt, raw, Path(tmp), limits).layers)
+            return list(open_source(fmt, raw, Path(tmp), limits).layers)
     except GeoappError:
         return []
 
 
-def _format_of(filename: str, raw: bytes) -> str:
+def format_of(filename: str, raw: bytes) -> str:
     """Return the format of an upload from its extension, checked against its content."""
     name = Path(str(filename)).name
     suffix = Path(name).suffix.lower()
@@ -64,7 +65,7 @@ def _format_of(filename: str, raw: bytes) -> str:
     return fmt
 
 
-def _open_source(fmt: str, raw: bytes, tmp: Path, limits: Limits) -> _Source:
+def open_source(fmt: str, raw: bytes, tmp: Path, limits: Limits) -> Source:
     if fmt == GEOJSON:
         return _open_geojson(raw, tmp, limits)
     if fmt == SHAPEFILE:
@@ -72,7 +73,7 @@ def _open_source(fmt: str, raw: bytes, tmp: Path, limits: Limits) -> _Source:
     return _open_geopackage(raw, tmp)
 
 
-def _open_geojson(raw: bytes, tmp: Path, limits: Limits) -> _Source:
+def _open_geojson(raw: bytes, tmp: Path, limits: Limits) -> Source:
     depth = archive.json_depth(raw, limits.max_json_depth)
     if depth > limits.max_json_depth:
         raise Invalid("upload_json_too_deep", max=limits.max_json_depth)
@@ -84,10 +85,10 @@ def _open_geojson(raw: bytes, tmp: Path, limits: Limits) -> _Source:
     path = tmp / "upload.geojson"
     path.write_bytes(raw)
     crs_member = re.search(rb'"crs"\s*:', raw) is not None
-    return _Source(GEOJSON, {"upload": path}, crs_member=crs_member, transcoded=transcoded)
+    return Source(GEOJSON, {"upload": path}, crs_member=crs_member, transcoded=transcoded)
 
 
-def _open_shapefiles(raw: bytes, tmp: Path, limits: Limits) -> _Source:
+def _open_shapefiles(raw: bytes, tmp: Path, limits: Limits) -> Source:
     root = tmp / "zip"
     root.mkdir()
     files = archive.extract_zip(raw, root, max_uncompressed=limits.max_uncompressed,
@@ -96,15 +97,15 @@ def _open_shapefiles(raw: bytes, tmp: Path, limits: Limits) -> _Source:
     shps = sorted(f for f in files if f.suffix.lower() == ".shp")
     if not shps:
         members = [str(f.relative_to(root)) for f in files]
-        raise Invalid("upload_zip_no_shapefile", members=_capped(members) or ["-"])
+        raise Invalid("upload_zip_no_shapefile", members=capped(members) or ["-"])
     layers = {}
     for shp in shps:
         name = str(shp.relative_to(root).with_suffix(""))
         layers[name if name not in layers else str(shp.relative_to(root))] = shp
-    return _Source(SHAPEFILE, layers)
+    return Source(SHAPEFILE, layers)
 
 
-def _open_geopackage(raw: bytes, tmp: Path) -> _Source:
+def _open_geopackage(raw: bytes, tmp: Path) -> Source:
     path = tmp / "upload.gpkg"
     path.write_bytes(raw)
     try:
@@ -114,7 +115,7 @@ def _open_geopackage(raw: bytes, tmp: Path) -> _Source:
     names = [str(name) for name, geometry_type in listed if geometry_type]
     if not names:
         raise Invalid("upload_no_layers")
-    return _Source(GEOPACKAGE, {name: path for name in names})
+    return Source(GEOPACKAGE, {name: path for name in names})
 
 
 def _gdal_detail(exc: Exception, tmp: Path) -> str:
@@ -123,7 +124,7 @@ def _gdal_detail(exc: Exception, tmp: Path) -> str:
     return text.replace(str(tmp) + "/", "").replace(str(tmp), "")[:300]
 
 
-def _pick_layer(source: _Source, layer: str | None) -> str:
+def pick_layer(source: Source, layer: str | None) -> str:
     names = list(source.layers)
     if layer:
         if layer not in source.layers:
@@ -160,14 +161,14 @@ def _sibling(shp: Path, suffix: str) -> Path | None:
 
 
 @dataclass
-class _Layer:
+class Layer:
     frame: gpd.GeoDataFrame
-    source: _Source
+    source: Source
     name: str
     declared_encoding: str | None = None
 
 
-def _read_layer(source: _Source, name: str, tmp: Path, limits: Limits) -> _Layer:
+def read_layer(source: Source, name: str, tmp: Path, limits: Limits) -> Layer:
     path = source.layers[name]
     kwargs: dict = {}
     declared = None
@@ -190,7 +191,7 @@ def _read_layer(source: _Source, name: str, tmp: Path, limits: Limits) -> _Layer
         raise Invalid("upload_unreadable", detail=_gdal_detail(exc, tmp)) from None
     if len(frame) == 0:
         raise Invalid("upload_no_features")
-    return _Layer(frame, source, name, declared)
+    return Layer(frame, source, name, declared)
 
 
 def _text_columns(frame: pd.DataFrame) -> list:
@@ -198,7 +199,7 @@ def _text_columns(frame: pd.DataFrame) -> list:
     return [c for c in frame.columns if c != geometry and frame[c].map(lambda v: isinstance(v, str)).any()]
 
 
-def _decode_text(layer: _Layer, option: str, found: _Findings) -> None:
+def decode_text(layer: Layer, option: str, found: Findings) -> None:
     """Turn the layer's text into Unicode NFC, detecting or applying the encoding; report it."""
     frame, columns = layer.frame, _text_columns(layer.frame)
     if layer.source.fmt == SHAPEFILE:
@@ -224,7 +225,7 @@ def _decode_text(layer: _Layer, option: str, found: _Findings) -> None:
     found.report["encoding"] = legacy or used
 
 
-def _decode_shapefile(frame, columns, declared: str | None, option: str, found: _Findings) -> str:
+def _decode_shapefile(frame, columns, declared: str | None, option: str, found: Findings) -> str:
     """Re-decode the Latin-1 view of DBF bytes with the chosen code page; return its name."""
     def decodes(codec: str) -> bool:
         return _first_undecodable(frame, columns, codec) is None
