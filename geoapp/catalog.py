@@ -40,9 +40,20 @@ class Indicator:
     derived: dict | None = None
     format: str | None = None
     sources: tuple[str, ...] = ()
+    integer: bool = False  # counts: class edges and legend labels are whole numbers
+    applies_to: tuple[str, ...] = ()  # unit types assessed (e.g. only "Xã"); empty: every unit
+    no_data: dict | None = None  # label of units without a value, e.g. "Không rõ"
 
     def title(self, lang: str) -> str:
         return localized(self.titles, lang)
+
+    def applies(self, unit_type: str) -> bool:
+        """True when the indicator is assessed for units of this type (Xã, Phường, Thị trấn)."""
+        return not self.applies_to or unit_type in self.applies_to
+
+    def no_data_title(self, lang: str) -> str | None:
+        """The indicator's own label for units without a value, or None for the usual one."""
+        return localized(self.no_data, lang) if self.no_data else None
 
     def unit_label(self, lang: str) -> str:
         return localized(self.unit, lang)
@@ -102,6 +113,9 @@ def _indicator(entry: dict) -> Indicator:
         derived=entry.get("derived"),
         format=entry.get("format"),
         sources=tuple(entry.get("sources", [])),
+        integer=bool(entry.get("integer", entry.get("format") == "year")),
+        applies_to=tuple(str(t) for t in entry.get("applies_to", [])),
+        no_data=entry.get("no_data"),
     )
 
 

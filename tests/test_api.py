@@ -27,7 +27,7 @@ def test_map_values(client):
     legend = payload["classification"]["legend"]
     assert [e["value"] for e in legend] == ["chua_dat", "dat_chuan", "nang_cao", "kieu_mau"]
     assert hai_yen["color"] == legend[2]["color"]
-    assert payload["classification"]["nodata"]["count"] == 2
+    assert payload["classification"]["not_applicable"]["count"] == 2  # the two towns are not assessed
 
 
 def test_api_errors_are_json(client):

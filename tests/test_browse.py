@@ -47,7 +47,7 @@ def test_map_page_numeric_controls(client):
 def test_map_page_user_breaks(client):
     html = client.get("/maps/schools_total?scheme=user&breaks=3,5").get_data(as_text=True)
     assert 'name="breaks" value="3,5"' in html
-    assert "&gt; 3 – 5" in html
+    assert ">4–5<" in html  # schools are counted: the class above 3 up to 5 is "4–5"
     assert "breaks=3,5" in html.replace("\\u0026", "&")  # the map data URL keeps the breaks
 
 

@@ -77,7 +77,7 @@ def test_pdf_carries_vietnamese_title_legend_sources_and_date(client):
     for part in SOURCE_PARTS:
         assert part in text
     assert ILLUSTRATIVE_NOTE in text
-    assert "Không có số liệu (2)" in text and "Chưa đạt (4)" in text  # legend with no-data count
+    assert "Không áp dụng (2)" in text and "Chưa đạt (4)" in text  # legend with the towns' not-applicable count
     assert date_text(dt.date.today(), "vi") in text
     assert "Xuất Lễ" in text  # a commune label
     reader = PdfReader(io.BytesIO(r.data))

@@ -20,11 +20,12 @@ def test_facts_keep_their_status(dataset):
     assert set(facts["commune_code"]) == {"06202", "06220", "06244"}
 
 
-def test_wards_and_townships_have_no_ntm_data(dataset):
+def test_wards_and_townships_are_not_assessed_for_ntm(dataset):
     view = build_map_view(dataset, "ntm_level", district="183")
     nodata = set(view.frame.loc[view.frame["cls"] < 0, "commune_code"])
     assert nodata == {"06184", "06187"}  # the two thị trấn
-    assert view.classification.nodata.count == 2
+    assert view.classification.not_applicable.count == 2
+    assert view.classification.nodata.count == 0
 
 
 def test_whole_province(dataset):

@@ -11,6 +11,8 @@ COLUMNS = ["commune_code", "indicator", "year", "value", "status", "source", "no
 NTM_LEVELS = ["chua_dat", "dat_chuan", "nang_cao", "kieu_mau"]
 CARRIED = "carried forward from the article's value"
 BORDER_DISTRICTS = {"180", "182", "183", "188", "189"}  # districts on the China border
+# Being a border commune is a legal fact: it is never invented. Only the communes
+# the article names get a value; the map shows every other one as "unknown".
 
 
 def _rng(code: str) -> np.random.Generator:
@@ -25,7 +27,8 @@ def _commune_rows(code: str, district: str, unit_type: str) -> list[tuple]:
     since = int(rng.integers(2013, 2020)) if level else None
     schools = int(rng.integers(2, 9))
     standard = int(rng.binomial(schools, 0.45))
-    border = district in BORDER_DISTRICTS and rng.random() < 0.45
+    if district in BORDER_DISTRICTS:
+        rng.random()  # the draw once used for border status, kept so the other demo values stay as shipped
     ocop = [int(rng.poisson(0.6)), int(rng.poisson(0.15)), 0]
     for year in YEARS:
         if year > YEARS[0]:
@@ -46,7 +49,6 @@ def _commune_rows(code: str, district: str, unit_type: str) -> list[tuple]:
             (code, "ocop_4_star", year, str(ocop[1])),
             (code, "ocop_5_star", year, str(ocop[2])),
             (code, "defence_drills", year, str(int(rng.integers(1, 5)))),
-            (code, "border_commune", year, "yes" if border else "no"),
         ]
     return rows
 

@@ -110,6 +110,9 @@ def _legend(fig: Figure, ax, view: MapView, layout: dict) -> None:
         labels.append(f"{entry.label} ({entry.count})")
     handles.append(Patch(facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.6, linestyle="--", hatch="////"))
     labels.append(f"{cls.nodata.label} ({cls.nodata.count})")
+    if cls.not_applicable is not None and cls.not_applicable.count:
+        handles.append(Patch(facecolor=cls.not_applicable.color, edgecolor="#888888", linewidth=0.6, linestyle=":"))
+        labels.append(f"{cls.not_applicable.label} ({cls.not_applicable.count})")
     unit = view.indicator.unit_label(view.lang)
     title = translate("legend", view.lang) + (f" ({unit})" if unit else "")
     x_in, y_in, width_in = layout["legend"]

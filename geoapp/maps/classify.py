@@ -6,6 +6,8 @@ embeds and the static exports all call `classify`.
 
 from __future__ import annotations
 
+import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -22,6 +24,8 @@ SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "user")
 MIN_K, MAX_K = 2, 9
 NODATA_COLOR = "#bdbdbd"
 NODATA_CLASS = -1
+NOT_APPLICABLE_COLOR = "#ffffff"
+NOT_APPLICABLE_CLASS = -2
 
 # Sequential ColorBrewer palettes (colour-blind safe), 9 steps light -> dark.
 PALETTES = {
@@ -62,26 +66,44 @@ class Classification:
     bins: list[float]
     entries: list[LegendEntry]
     nodata: LegendEntry
-    classes: pd.Series  # class index per value, NODATA_CLASS for no data
+    classes: pd.Series  # class index per value, NODATA_CLASS / NOT_APPLICABLE_CLASS otherwise
     colors: pd.Series = field(repr=False, default=None)
+    not_applicable: LegendEntry | None = None
+    requested_k: int | None = None
+    reduced_note: str | None = None  # why there are fewer classes than asked, translated
 
     def to_dict(self) -> dict:
         return {
             "kind": self.kind,
             "scheme": self.scheme,
             "k": self.k,
+            "requested_k": self.requested_k,
+            "reduced_note": self.reduced_note,
             "bins": self.bins,
             "legend": [e.__dict__ for e in self.entries],
             "nodata": self.nodata.__dict__,
+            "not_applicable": self.not_applicable.__dict__ if self.not_applicable else None,
         }
 
 
+def break_numbers(text: str) -> list[str]:
+    """Split breaks text into numbers written with a decimal point.
+
+    With semicolons, numbers are written the Vietnamese way: decimal comma and
+    dot for thousands ("33,3; 66,6", "1.234,5; 2.000"); without, commas or spaces separate numbers ("33.3, 66.6").
+    """
+    if ";" in text:
+        parts = [p.strip() for p in text.split(";")]
+        return [p.replace(".", "").replace(",", ".") for p in parts if p]
+    return [p for p in re.split(r"[,\s]+", text) if p]
+
+
 def parse_breaks(text: str | None) -> list[float] | None:
-    """Parse user breaks "1,2.5,4" (ascending numbers) or raise BadRequest."""
-    if not text:
+    """Parse user breaks "1, 2.5, 4" or "1; 2,5; 4" (ascending numbers) or raise BadRequest."""
+    if not text or not str(text).strip():
         return None
     try:
-        breaks = [float(x) for x in str(text).replace(";", ",").split(",") if x.strip()]
+        breaks = [float(x) for x in break_numbers(str(text))]
     except ValueError:
         raise BadRequest("error_bad_breaks", breaks=text) from None
     if not breaks or any(b >= a for a, b in zip(breaks[1:], breaks)) or len(breaks) > MAX_K:
@@ -130,44 +152,94 @@ def _numeric_bins(values: np.ndarray, scheme: str, k: int, breaks: list[float] |
     return sorted({float(b) for b in bins})
 
 
-def _classify_numeric(values: pd.Series, indicator, scheme, k, breaks, lang) -> Classification:
-    nums = numeric(values.astype("string"))
+def integer_bins(bins: list[float]) -> list[float]:
+    """Round class upper edges down to whole numbers (same classes for integer values), dropping repeats."""
+    return sorted({float(math.floor(b)) for b in bins})
+
+
+def _numeric_label(i: int, lo: float, hi: float, last: bool, indicator: Indicator, lang: str) -> str:
+    if lo == hi:
+        return _format(lo, indicator, lang)
+    if i == 0:
+        return _format(lo, indicator, lang) + " – " + _format(hi, indicator, lang)
+    return "> " + _format(lo, indicator, lang) + " – " + _format(hi, indicator, lang)
+
+
+def _integer_label(lo: float, hi: float, last: bool, indicator: Indicator, lang: str) -> str:
+    if lo == hi:
+        return _format(lo, indicator, lang)
+    if last and indicator.format != "year":
+        return "≥ " + _format(lo, indicator, lang)
+    return _format(lo, indicator, lang) + "–" + _format(hi, indicator, lang)
+
+
+def _reduced_note(shown: int, asked: int, scheme: str, distinct: int, lang: str) -> str | None:
+    """Say why a map has fewer classes than asked, or None."""
+    if scheme == "user" or shown >= asked:
+        return None
+    if distinct < asked:
+        return translate("classes_reduced_distinct", lang, shown=shown, asked=asked, distinct=distinct)
+    return translate("classes_reduced_ties", lang, shown=shown, asked=asked)
+
+
+def _classify_numeric(values: pd.Series, applicable: pd.Series, indicator, scheme, k, breaks, lang) -> Classification:
+    nums = numeric(values.astype("string")).where(applicable)
     present = nums.dropna().to_numpy()
+    whole = indicator.integer and bool(len(present)) and bool(np.all(np.mod(present, 1) == 0))
     bins = _numeric_bins(present, scheme, k, breaks) if len(present) else []
+    if whole:
+        bins = integer_bins(bins)
     colors = palette(indicator.palette, max(len(bins), 1))
     classes = pd.Series(NODATA_CLASS, index=values.index, dtype=int)
     if bins:
         idx = np.searchsorted(np.asarray(bins), nums.to_numpy(), side="left")
         idx = np.minimum(idx, len(bins) - 1)
         classes = pd.Series(np.where(nums.isna(), NODATA_CLASS, idx), index=values.index, dtype=int)
+    classes = classes.where(applicable, NOT_APPLICABLE_CLASS)
     entries = []
     lower = float(present.min()) if len(present) else None
     for i, upper in enumerate(bins):
-        lo = lower if i == 0 else bins[i - 1]
+        last = i == len(bins) - 1
         count = int((classes == i).sum())
-        if i == 0 or lo == upper:
-            label = _format(lo, indicator, lang) + ("" if lo == upper else " – " + _format(upper, indicator, lang))
+        if whole:
+            lo = lower if i == 0 else bins[i - 1] + 1
+            label = _integer_label(lo, upper, last, indicator, lang)
         else:
-            label = "> " + _format(lo, indicator, lang) + " – " + _format(upper, indicator, lang)
+            lo = lower if i == 0 else bins[i - 1]
+            label = _numeric_label(i, lo, upper, last, indicator, lang)
         entries.append(LegendEntry(label, colors[i], count, lo, upper))
-    return _finish(indicator.kind, scheme, len(bins), bins, entries, classes, lang)
+    result = _finish(indicator, scheme, len(bins), bins, entries, classes, lang)
+    result.requested_k = k
+    result.reduced_note = _reduced_note(len(bins), k, scheme, len(np.unique(present)), lang) if len(present) else None
+    return result
 
 
-def _classify_categories(values: pd.Series, indicator: Indicator, lang: str) -> Classification:
+def _classify_categories(values: pd.Series, applicable: pd.Series, indicator: Indicator, lang: str) -> Classification:
     order = {c.value: i for i, c in enumerate(indicator.categories)}
     classes = values.astype("string").map(order).fillna(NODATA_CLASS).astype(int)
+    classes = classes.where(applicable, NOT_APPLICABLE_CLASS)
     entries = [
         LegendEntry(c.title(lang), c.color, int((classes == i).sum()), value=c.value)
         for i, c in enumerate(indicator.categories)
     ]
-    return _finish(indicator.kind, None, len(entries), [], entries, classes, lang)
+    return _finish(indicator, None, len(entries), [], entries, classes, lang)
 
 
-def _finish(kind, scheme, k, bins, entries, classes, lang) -> Classification:
-    nodata = LegendEntry(translate("no_data", lang), NODATA_COLOR, int((classes == NODATA_CLASS).sum()))
+def no_data_label(indicator: Indicator, lang: str) -> str:
+    """The label of units without a value: the indicator's own ("Không rõ") or "Không có số liệu"."""
+    return indicator.no_data_title(lang) or translate("no_data", lang)
+
+
+def _finish(indicator, scheme, k, bins, entries, classes, lang) -> Classification:
+    nodata = LegendEntry(no_data_label(indicator, lang), NODATA_COLOR, int((classes == NODATA_CLASS).sum()))
+    na_count = int((classes == NOT_APPLICABLE_CLASS).sum())
+    not_applicable = (
+        LegendEntry(translate("not_applicable", lang), NOT_APPLICABLE_COLOR, na_count) if indicator.applies_to else None
+    )
     lookup = [e.color for e in entries]
-    colors = classes.map(lambda c: nodata.color if c == NODATA_CLASS else lookup[c])
-    return Classification(kind, scheme, k, bins, entries, nodata, classes, colors)
+    special = {NODATA_CLASS: NODATA_COLOR, NOT_APPLICABLE_CLASS: NOT_APPLICABLE_COLOR}
+    colors = classes.map(lambda c: special[c] if c < 0 else lookup[c])
+    return Classification(indicator.kind, scheme, k, bins, entries, nodata, classes, colors, not_applicable)
 
 
 def classify(
@@ -177,9 +249,23 @@ def classify(
     k: int | str | None = None,
     breaks: list[float] | None = None,
     lang: str = "vi",
+    unit_types: pd.Series | None = None,
 ) -> Classification:
-    """Classify values (text, one per unit; "" or NA is no data) for an indicator."""
+    """Classify values (text, one per unit; "" or NA is no data) for an indicator.
+
+    `unit_types` (Xã, Phường, Thị trấn per unit) marks the units an indicator
+    does not apply to as not applicable: their own class, never "no data".
+    """
+    applicable = applicable_mask(indicator, values.index, unit_types)
     if indicator.is_numeric:
         scheme, k = check_scheme(scheme, k, indicator)
-        return _classify_numeric(values, indicator, scheme, k, breaks, lang)
-    return _classify_categories(values, indicator, lang)
+        return _classify_numeric(values, applicable, indicator, scheme, k, breaks, lang)
+    return _classify_categories(values, applicable, indicator, lang)
+
+
+def applicable_mask(indicator: Indicator, index: pd.Index, unit_types: pd.Series | None) -> pd.Series:
+    """True for each unit the indicator applies to (every unit when types are unknown)."""
+    if unit_types is None or not indicator.applies_to:
+        return pd.Series(True, index=index)
+    types = pd.Series(unit_types.to_numpy(), index=index).astype("string").fillna("")
+    return types.map(lambda t: t == "" or indicator.applies(t)).astype(bool)

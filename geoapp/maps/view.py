@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.catalog import Indicator
-from geoapp.maps.classify import Classification, classify, parse_breaks
+from geoapp.maps.classify import NOT_APPLICABLE_CLASS, Classification, classify, no_data_label, parse_breaks
 from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, NotFound
 from geoapp.i18n import format_number, translate
@@ -68,6 +68,7 @@ class MapView:
                 {
                     "code": rec.commune_code,
                     "name": rec.commune_name,
+                    "district": getattr(rec, "district_name", "") or "",
                     "key": ascii_key(rec.commune_name),
                     "value": rec.display,
                     "previous": rec.previous,
@@ -99,7 +100,7 @@ def parse_year(raw: object, years: list[int]) -> int:
 def display_value(value: object, indicator: Indicator, lang: str) -> str:
     """Return a value as readers see it: a category title, or a number with its unit."""
     if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
-        return translate("no_data", lang)
+        return no_data_label(indicator, lang)
     if not indicator.is_numeric:
         cat = indicator.category(str(value))
         return cat.title(lang) if cat else str(value)
@@ -151,10 +152,11 @@ def build_map_view(
     frame = units.merge(rows[keep], on="commune_code", how="left")
     frame[["value", "status", "source", "note"]] = frame[["value", "status", "source", "note"]].fillna("")
     breaks = parse_breaks(breaks)
-    classes = classify(frame["value"], indicator, scheme, k, breaks, lang)
+    classes = classify(frame["value"], indicator, scheme, k, breaks, lang, unit_types=frame.get("commune_type"))
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
     frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
+    frame.loc[frame["cls"] == NOT_APPLICABLE_CLASS, "display"] = translate("not_applicable", lang)
     frame["previous"] = _previous_display(dataset, indicator, year, years, frame["commune_code"], lang)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
     user_breaks = breaks if classes.scheme == "user" else None
