@@ -122,11 +122,11 @@ class Dataset:
         return sorted(int(y) for y in years.unique())
 
     def search_index(self, district: str | None) -> list[dict]:
-        """Return [{code, name, key}] for diacritic-free commune search."""
+        """Return [{code, name, district, key}] for diacritic-free search by commune name or code."""
         units = self.communes_of(district)
         return [
-            {"code": c, "name": n, "key": ascii_key(n)}
-            for c, n in zip(units["commune_code"], units["commune_name"])
+            {"code": c, "name": n, "district": d, "key": ascii_key(n)}
+            for c, n, d in zip(units["commune_code"], units["commune_name"], units["district_name"])
         ]
 
 

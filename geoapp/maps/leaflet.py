@@ -11,9 +11,10 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geoapp.i18n import translate
+from geoapp.maps.classify import no_data_label
 from geoapp.maps.view import MapView
 
-PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district"}
+PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district", "district_name": "district_name"}
 
 
 def geometry_json(units: gpd.GeoDataFrame, decimals: int = 5) -> str:
@@ -65,13 +66,28 @@ def layer_options(view: MapView, *, geometry, values, profile_url: str | None, n
         "profileUrl": profile_url,
         "newTab": new_tab,
         "attribution": translate("approx_boundaries", lang),
-        "labels": {
-            "year": translate("year", lang),
-            "noData": translate("no_data", lang),
-            "illustrative": translate("illustrative_value", lang),
-            "profile": translate("open_profile", lang),
-            "loadError": translate("map_load_error", lang),
-        },
+        "labels": dict(
+            control_labels(lang),
+            year=translate("year", lang),
+            noData=no_data_label(view.indicator, lang),
+            notApplicable=translate("not_applicable", lang),
+            illustrative=translate("illustrative_value", lang),
+            profile=translate("open_profile", lang),
+            loadError=translate("map_load_error", lang),
+        ),
+    }
+
+
+def control_labels(lang: str) -> dict:
+    """Return the texts of the map's own controls (zoom, whole area, wheel hint) in a language."""
+    return {
+        "zoomIn": translate("zoom_in", lang),
+        "zoomOut": translate("zoom_out", lang),
+        "wholeArea": translate("whole_area", lang),
+        "wheelHint": translate("wheel_hint", lang),
+        "wheelHintMac": translate("wheel_hint_mac", lang),
+        "keyboardHint": translate("map_keyboard_hint", lang),
+        "map": translate("map", lang),
     }
 
 
@@ -83,7 +99,7 @@ def highlight_options(geometry_url: str, code: str, profile_url: str, lang: str)
         "highlight": code,
         "profileUrl": profile_url,
         "attribution": translate("approx_boundaries", lang),
-        "labels": {"profile": translate("open_profile", lang), "loadError": translate("map_load_error", lang)},
+        "labels": dict(control_labels(lang), profile=translate("open_profile", lang), loadError=translate("map_load_error", lang)),
     }
 
 
@@ -117,7 +133,8 @@ def tile_layer(tiles: str, attribution: str) -> folium.TileLayer | None:
 
 def folium_map(bounds, options: dict, *, tiles: str = "none", attribution: str = "") -> folium.Map:
     """Build the Folium map: optional basemap, scale bar, and the choropleth layer."""
-    fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    # geoapp-map.js adds its own translated zoom buttons and a metric scale bar
+    fmap = folium.Map(tiles=None, control_scale=False, zoom_control=False, prefer_canvas=False, scrollWheelZoom=False)
     fmap.default_js = []
     fmap.default_css = []
     layer = tile_layer(tiles, attribution)

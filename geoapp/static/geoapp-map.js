@@ -1,8 +1,14 @@
 /* geoapp choropleth layer: draws communes from GeoJSON and per-unit values.
- * Every attribute value is inserted as text (textContent), never as HTML. */
+ * Every attribute value is inserted as text (textContent), never as HTML.
+ * The map does not trap the page: the wheel scrolls the page until the map is
+ * clicked (or Ctrl/⌘ is held), one Tab stop with arrow keys between communes,
+ * labels that never overlap, a legend that highlights and hides classes, and
+ * the current view (zoom, centre, selected commune) kept in the URL. */
 (function () {
   "use strict";
   var NODATA = "#bdbdbd";
+  var NODATA_CLASS = -1, NA_CLASS = -2;
+  var isMac = /Mac|iPhone|iPad/.test(navigator.platform || "");
 
   function load(source) {
     if (typeof source === "string") {
@@ -25,10 +31,15 @@
     return template.replace("{code}", encodeURIComponent(code));
   }
 
+  function shortName(name) {
+    return String(name || "").replace(/^(Thị trấn|Phường|Xã|Thành phố|Huyện)\s+/, "");
+  }
+
   function tooltipContent(props, rec, opts) {
     var L_ = opts.labels || {};
     var box = el("div", "geoapp-tip");
     box.appendChild(el("strong", null, props.name));
+    if (props.district_name) { box.appendChild(el("div", "geoapp-tip-district", props.district_name)); }
     if (opts.values) {
       box.appendChild(el("div", null, (opts.title ? opts.title + ": " : "") + (rec ? rec.value : L_.noData)));
       if (opts.year) { box.appendChild(el("div", "geoapp-tip-year", (L_.year || "") + " " + opts.year)); }
@@ -48,59 +59,370 @@
     return box;
   }
 
-  function styleFor(rec, props, opts) {
+  function classOf(rec) {
+    return rec ? rec.cls : NODATA_CLASS;
+  }
+
+  function styleFor(rec, props, opts, ui) {
     var highlighted = opts.highlight && props.code === opts.highlight;
+    var style;
     if (!opts.values) {
-      return {
+      style = {
         color: highlighted ? "#d55e00" : "#555", weight: highlighted ? 3 : 1,
-        fillColor: highlighted ? "#e69f00" : "#f2f2f2", fillOpacity: highlighted ? 0.8 : 0.5
+        fillColor: highlighted ? "#e69f00" : "#f2f2f2", fillOpacity: highlighted ? 0.8 : 0.5, opacity: 1, dashArray: null
       };
+    } else if (classOf(rec) === NA_CLASS) {
+      style = { color: "#777", weight: 1, dashArray: "1 4", fillColor: "#ffffff", fillOpacity: 0.9, opacity: 1 };
+    } else if (classOf(rec) === NODATA_CLASS) {
+      style = { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55, opacity: 1 };
+    } else {
+      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
     }
-    if (!rec || rec.cls < 0) {
-      return { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55 };
+    if (ui) {
+      var cls = classOf(rec);
+      if (ui.hidden[cls]) { style.fillOpacity = 0.03; style.opacity = 0.15; }
+      else if (ui.emphasis !== null && ui.emphasis !== cls) { style.fillOpacity = 0.15; style.opacity = 0.3; }
+      else if (ui.emphasis !== null) { style.weight = 3; style.color = "#000"; }
+      if (ui.selected === props.code) { style.weight = 4; style.color = "#000"; }
     }
-    return { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.color, fillOpacity: 0.85 };
+    return style;
+  }
+
+  /* ---- the wheel scrolls the page until the map is clicked or Ctrl/⌘ is held ---- */
+  function cooperativeWheel(map, L_) {
+    var box = map.getContainer();
+    var hint = el("div", "geoapp-wheel-hint", isMac ? L_.wheelHintMac : L_.wheelHint);
+    hint.setAttribute("aria-hidden", "true");
+    box.appendChild(hint);
+    var timer = null;
+    map.scrollWheelZoom.disable();
+    box.addEventListener("wheel", function (event) {
+      if (map.scrollWheelZoom.enabled()) { return; }
+      if (event.ctrlKey || event.metaKey) {
+        event.preventDefault();
+        var step = event.deltaY < 0 ? 1 : -1;
+        map.setZoomAround(map.mouseEventToContainerPoint(event), map.getZoom() + step);
+        return;
+      }
+      box.classList.add("geoapp-wheel-hint-on");
+      clearTimeout(timer);
+      timer = setTimeout(function () { box.classList.remove("geoapp-wheel-hint-on"); }, 1600);
+    }, { passive: false });
+    map.on("click", function () {
+      map.scrollWheelZoom.enable();
+      box.classList.remove("geoapp-wheel-hint-on");
+      box.setAttribute("data-wheel", "zoom");
+    });
+    box.addEventListener("mouseleave", function () {
+      map.scrollWheelZoom.disable();
+      box.setAttribute("data-wheel", "page");
+    });
+    box.setAttribute("data-wheel", "page");
+  }
+
+  /* ---- translated zoom buttons, "whole area", metric scale, plain attribution prefix ---- */
+  function controls(map, L_, home) {
+    if (map.zoomControl) { map.removeControl(map.zoomControl); }
+    L.control.zoom({ zoomInTitle: L_.zoomIn || "+", zoomOutTitle: L_.zoomOut || "-" }).addTo(map);
+    var Whole = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = L.DomUtil.create("div", "leaflet-bar geoapp-whole-area");
+        var button = el("button", null, L_.wholeArea || "⤢");
+        button.type = "button";
+        button.title = L_.wholeArea || "";
+        L.DomEvent.disableClickPropagation(bar);
+        L.DomEvent.on(button, "click", function () { map.fitBounds(home(), { padding: [8, 8] }); });
+        bar.appendChild(button);
+        return bar;
+      }
+    });
+    new Whole().addTo(map);
+    L.control.scale({ imperial: false, metric: true }).addTo(map);
+    if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }
+  }
+
+  /* ---- labels: commune names where they fit, district names first, no overlaps ---- */
+  function labelPane(map) {
+    if (!map.getPane("geoapp-labels")) {
+      var pane = map.createPane("geoapp-labels");
+      pane.style.zIndex = 640;
+      pane.style.pointerEvents = "none";
+    }
+    return "geoapp-labels";
+  }
+
+  function makeLabel(map, latlng, text, kind) {
+    var span = el("span", null, text);
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({ className: "geoapp-label geoapp-label-" + kind, html: "", iconSize: [0, 0] }),
+      interactive: false, keyboard: false, pane: labelPane(map)
+    }).addTo(map);
+    var icon = marker.getElement();
+    icon.setAttribute("aria-hidden", "true");
+    icon.appendChild(span);
+    return { marker: marker, span: span, kind: kind };
+  }
+
+  function overlaps(a, b) {
+    var pad = 2;
+    return a.left < b.right + pad && b.left < a.right + pad && a.top < b.bottom + pad && b.top < a.bottom + pad;
+  }
+
+  function fitsInside(map, layer, rect) {
+    var bounds = layer.getBounds();
+    var sw = map.latLngToContainerPoint(bounds.getSouthWest());
+    var ne = map.latLngToContainerPoint(bounds.getNorthEast());
+    return rect.width <= (ne.x - sw.x) * 0.95 && rect.height <= (sw.y - ne.y) * 0.9;
+  }
+
+  function placeLabels(map, labels) {
+    var frame = map.getContainer().getBoundingClientRect();
+    var placed = [];
+    var shown = 0;
+    labels.forEach(function (label) {
+      var icon = label.marker.getElement();
+      icon.classList.remove("geoapp-label-off");
+      var rect = label.span.getBoundingClientRect();
+      var ok = rect.width > 0 && rect.left >= frame.left && rect.right <= frame.right &&
+        rect.top >= frame.top && rect.bottom <= frame.bottom;
+      if (ok && label.layer && label.layer._map) { ok = fitsInside(map, label.layer, rect); }
+      if (ok && label.layer && !label.layer._map) { ok = false; }
+      if (ok) { ok = !placed.some(function (other) { return overlaps(rect, other); }); }
+      if (ok) { placed.push(rect); shown += 1; } else { icon.classList.add("geoapp-label-off"); }
+    });
+    map.getContainer().setAttribute("data-labels", String(shown));
+  }
+
+  /* ---- the view in the URL: zoom, centre and the selected commune ---- */
+  function viewFromUrl() {
+    var params = new URLSearchParams(window.location.search);
+    var zoom = parseInt(params.get("zoom"), 10);
+    var centre = (params.get("center") || "").split(",").map(parseFloat);
+    var view = { commune: params.get("commune") || null };
+    if (!isNaN(zoom) && centre.length === 2 && !isNaN(centre[0]) && !isNaN(centre[1]) &&
+        Math.abs(centre[0]) <= 90 && Math.abs(centre[1]) <= 180) {
+      view.zoom = Math.max(0, Math.min(18, zoom));
+      view.center = centre;
+    }
+    return view;
+  }
+
+  function writeViewToUrl(map, ui) {
+    var params = new URLSearchParams(window.location.search);
+    var c = map.getCenter();
+    params.set("zoom", String(map.getZoom()));
+    params.set("center", c.lat.toFixed(5) + "," + c.lng.toFixed(5));
+    if (ui.selected) { params.set("commune", ui.selected); } else { params.delete("commune"); }
+    var url = window.location.pathname + "?" + params.toString() + window.location.hash;
+    window.history.replaceState(window.history.state, "", url);
+    document.dispatchEvent(new CustomEvent("geoapp:view", { detail: { url: url } }));
   }
 
   window.geoappMaps = window.geoappMaps || {};
 
   window.geoappChoropleth = function (map, opts) {
     var container = map.getContainer();
+    var L_ = opts.labels || {};
+    var frame = container.closest("[data-districts-url]");
+    var districtsUrl = frame ? frame.getAttribute("data-districts-url") : null;
+    var keepsView = !!container.closest("[data-url-view]");
+    var ui = { hidden: {}, emphasis: null, selected: null };
     container.setAttribute("data-state", "loading");
-    return Promise.all([load(opts.geometry), opts.values ? load(opts.values) : Promise.resolve(null)])
-      .then(function (res) {
-        var geometry = res[0];
-        var values = res[1] ? res[1].values : {};
-        if (res[1]) { opts.title = opts.title || res[1].title; }
-        var byCode = {};
-        var layer = L.geoJSON(geometry, {
-          attribution: opts.attribution ? el("span", null, opts.attribution).outerHTML : undefined,
-          style: function (f) { return styleFor(values[f.properties.code], f.properties, opts); },
-          onEachFeature: function (f, lyr) {
-            var rec = values[f.properties.code];
-            byCode[f.properties.code] = lyr;
-            lyr.bindTooltip(tooltipContent(f.properties, rec, opts), { sticky: true, className: "geoapp-tooltip" });
-            lyr.bindPopup(popupContent(f.properties, rec, opts));
-            lyr.on("mouseover", function () { lyr.setStyle({ weight: 3 }); });
-            lyr.on("mouseout", function () { layer.resetStyle(lyr); });
-          }
-        }).addTo(map);
-        layer.eachLayer(function (lyr) {
-          var path = lyr.getElement && lyr.getElement();
-          if (path) { path.setAttribute("data-code", lyr.feature.properties.code); }
+    cooperativeWheel(map, L_);
+    return Promise.all([
+      load(opts.geometry),
+      opts.values ? load(opts.values) : Promise.resolve(null),
+      districtsUrl ? load(districtsUrl).catch(function () { return null; }) : Promise.resolve(null)
+    ]).then(function (res) {
+      var geometry = res[0];
+      var values = res[1] ? res[1].values : {};
+      if (res[1]) { opts.title = opts.title || res[1].title; }
+      var byCode = {};
+      var layer = L.geoJSON(geometry, {
+        attribution: opts.attribution ? el("span", null, opts.attribution).outerHTML : undefined,
+        style: function (f) { return styleFor(values[f.properties.code], f.properties, opts, ui); },
+        onEachFeature: function (f, lyr) {
+          var rec = values[f.properties.code];
+          byCode[f.properties.code] = lyr;
+          lyr.bindTooltip(tooltipContent(f.properties, rec, opts), { sticky: true, className: "geoapp-tooltip" });
+          lyr.bindPopup(popupContent(f.properties, rec, opts), { autoPanPadding: [20, 20] });
+          lyr.on("mouseover", function () { lyr.setStyle({ weight: 3 }); });
+          lyr.on("mouseout", function () { lyr.setStyle(styleFor(rec, f.properties, opts, ui)); });
+          lyr.on("popupopen", function () { lyr.closeTooltip(); select(f.properties.code, false); });
+          lyr.on("tooltipopen", function () { if (lyr.isPopupOpen()) { lyr.closeTooltip(); } });
+          lyr.on("popupclose", function () { if (ui.selected === f.properties.code) { select(null, false); } });
+        }
+      }).addTo(map);
+      var codes = Object.keys(byCode);
+      codes.forEach(function (code) {
+        var path = byCode[code].getElement && byCode[code].getElement();
+        if (path) {
+          path.setAttribute("data-code", code);
+          path.setAttribute("data-class", String(classOf(values[code])));
+          path.setAttribute("focusable", "false");
+          path.setAttribute("tabindex", "-1");
+        }
+      });
+      var order = codes.slice().sort(function (a, b) {
+        return String(byCode[a].feature.properties.name).localeCompare(String(byCode[b].feature.properties.name), "vi");
+      });
+
+      function restyle() {
+        codes.forEach(function (code) {
+          byCode[code].setStyle(styleFor(values[code], byCode[code].feature.properties, opts, ui));
+          var path = byCode[code].getElement && byCode[code].getElement();
+          if (path) { path.setAttribute("data-hidden", ui.hidden[classOf(values[code])] ? "true" : "false"); }
         });
-        var target = opts.highlight && byCode[opts.highlight] ? byCode[opts.highlight] : layer;
-        if (target.getBounds && target.getBounds().isValid()) { map.fitBounds(target.getBounds(), { padding: [8, 8] }); }
-        window.geoappMaps[container.id] = { map: map, layer: layer, byCode: byCode };
-        container.setAttribute("data-features", String(Object.keys(byCode).length));
-        container.setAttribute("data-state", "ready");
-        container.dispatchEvent(new CustomEvent("geoapp:ready", { bubbles: true }));
-        return layer;
-      })
+        if (ui.selected && byCode[ui.selected]) { byCode[ui.selected].bringToFront(); }
+      }
+
+      function select(code, announce) {
+        ui.selected = code && byCode[code] ? code : null;
+        restyle();
+        if (announce && ui.selected) {
+          var props = byCode[code].feature.properties;
+          var rec = values[code];
+          live.textContent = props.name + (props.district_name ? ", " + props.district_name : "") +
+            (opts.values ? ": " + (rec ? rec.value : L_.noData) : "");
+        }
+        if (keepsView && ready) { writeViewToUrl(map, ui); }
+      }
+
+      /* Districts: outlines and names above the communes (whole-province view). */
+      var labels = [];
+      var districtLayer = null;
+      if (res[2]) {
+        if (!map.getPane("geoapp-districts")) {
+          map.createPane("geoapp-districts").style.zIndex = 450;
+          map.getPane("geoapp-districts").style.pointerEvents = "none";
+        }
+        districtLayer = L.geoJSON(res[2], {
+          pane: "geoapp-districts", interactive: false,
+          style: function () { return { color: "#1f2933", weight: 2.5, fill: false, opacity: 0.9 }; }
+        }).addTo(map);
+        districtLayer.eachLayer(function (lyr) {
+          var label = makeLabel(map, lyr.getCenter(), lyr.feature.properties.name, "district");
+          label.area = Infinity;
+          labels.push(label);
+        });
+      }
+      if (opts.labelsOff !== true) {
+        codes.forEach(function (code) {
+          var lyr = byCode[code];
+          var b = lyr.getBounds();
+          var label = makeLabel(map, lyr.getCenter(), shortName(lyr.feature.properties.name), "commune");
+          label.layer = lyr;
+          label.area = (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
+          labels.push(label);
+        });
+      }
+      labels.sort(function (a, b) { return b.area - a.area; });
+      function relabel() { placeLabels(map, labels); }
+      map.on("zoomend moveend resize", relabel);
+
+      /* One Tab stop: arrow keys move between communes, Enter opens the details, +/- zoom. */
+      var live = el("div", "visually-hidden geoapp-live");
+      live.setAttribute("aria-live", "polite");
+      container.parentNode.insertBefore(live, container.nextSibling);
+      var help = el("p", "visually-hidden", L_.keyboardHint || "");
+      help.id = container.id + "-keys";
+      container.parentNode.insertBefore(help, live);
+      container.setAttribute("tabindex", "0");
+      container.setAttribute("role", "application");
+      container.setAttribute("aria-label", (L_.map || "") + (opts.title ? ": " + opts.title : ""));
+      container.setAttribute("aria-describedby", help.id);
+      if (map.keyboard) { map.keyboard.disable(); }
+      container.addEventListener("keydown", function (event) {
+        if (event.target !== container) { return; }
+        var key = event.key;
+        var at = ui.selected ? order.indexOf(ui.selected) : -1;
+        if (key === "ArrowRight" || key === "ArrowDown" || key === "ArrowLeft" || key === "ArrowUp") {
+          event.preventDefault();
+          var step = key === "ArrowRight" || key === "ArrowDown" ? 1 : -1;
+          var next = order[(at + step + order.length) % order.length];
+          if (at < 0 && step < 0) { next = order[order.length - 1]; }
+          map.closePopup();
+          select(next, true);
+          var bounds = byCode[next].getBounds();
+          if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, { maxZoom: map.getZoom(), padding: [20, 20] }); }
+        } else if ((key === "Enter" || key === " ") && ui.selected) {
+          event.preventDefault();
+          byCode[ui.selected].openPopup();
+        } else if (key === "+" || key === "=") {
+          event.preventDefault(); map.zoomIn();
+        } else if (key === "-" || key === "_") {
+          event.preventDefault(); map.zoomOut();
+        } else if (key === "Escape") {
+          map.closePopup(); select(null, false);
+        }
+      });
+
+      /* Legend: hovering or focusing a class highlights its units; a class can be hidden. */
+      var legend = opts.values ? document.getElementById(opts.legendId || "legend") : null;
+      if (legend) {
+        legend.querySelectorAll("li[data-class]").forEach(function (li) {
+          var raw = li.getAttribute("data-class");
+          var cls = raw === "nodata" ? NODATA_CLASS : raw === "na" ? NA_CLASS : parseInt(raw, 10);
+          function on() { ui.emphasis = cls; restyle(); }
+          function off() { ui.emphasis = null; restyle(); }
+          li.addEventListener("mouseenter", on);
+          li.addEventListener("mouseleave", off);
+          li.addEventListener("focusin", on);
+          li.addEventListener("focusout", off);
+          var box = li.querySelector("input[type=checkbox]");
+          if (box) {
+            box.addEventListener("change", function () {
+              if (box.checked) { delete ui.hidden[cls]; } else { ui.hidden[cls] = true; }
+              li.classList.toggle("legend-off", !box.checked);
+              restyle();
+            });
+          }
+        });
+        var toggle = legend.querySelector(".legend-toggle");
+        if (toggle) {
+          toggle.addEventListener("click", function () {
+            var open = toggle.getAttribute("aria-expanded") !== "true";
+            toggle.setAttribute("aria-expanded", open ? "true" : "false");
+            legend.classList.toggle("legend-open", open);
+          });
+        }
+      }
+
+      var homeTarget = opts.highlight && byCode[opts.highlight] ? byCode[opts.highlight] : layer;
+      function home() { return homeTarget.getBounds(); }
+      controls(map, L_, home);
+      var ready = false;
+      var wanted = keepsView ? viewFromUrl() : {};
+      if (wanted.center) {
+        map.setView(wanted.center, wanted.zoom, { animate: false });
+      } else if (home().isValid()) {
+        map.fitBounds(home(), { padding: [8, 8], animate: false });
+      }
+      if (wanted.commune && byCode[wanted.commune]) {
+        select(wanted.commune, false);
+        byCode[wanted.commune].openPopup(byCode[wanted.commune].getCenter());
+        if (wanted.center) { map.setView(wanted.center, wanted.zoom, { animate: false }); }
+      }
+      ready = true;
+      if (keepsView) { map.on("moveend", function () { writeViewToUrl(map, ui); }); }
+      relabel();
+
+      var entry = {
+        map: map, layer: layer, byCode: byCode, districts: districtLayer, labels: labels,
+        select: function (code) { select(code, true); }, home: home
+      };
+      window.geoappMaps[container.id] = entry;
+      container.setAttribute("data-features", String(codes.length));
+      container.setAttribute("data-state", "ready");
+      container.dispatchEvent(new CustomEvent("geoapp:ready", { bubbles: true }));
+      return layer;
+    })
       .catch(function (err) {
         container.setAttribute("data-state", "error");
-        var msg = el("div", "geoapp-map-error", (opts.labels || {}).loadError || String(err));
+        var msg = el("div", "geoapp-map-error", L_.loadError || String(err));
         container.appendChild(msg);
+        if (window.console) { window.console.error(err); }
       });
   };
 

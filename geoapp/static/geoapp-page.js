@@ -1,6 +1,9 @@
-/* Page behaviour: selectors that submit on change, diacritic-free commune search, copy buttons. */
+/* Page behaviour: selectors that apply when confirmed, the breaks field of the user
+ * scheme, commune search by name (without diacritics) or code, sortable tables,
+ * copy buttons that say they copied. */
 (function () {
   "use strict";
+  var FOCUS_KEY = "geoapp-focus";
 
   function fold(text) {
     return String(text || "").toLowerCase().replace(/đ/g, "d")
@@ -9,12 +12,79 @@
   }
   window.geoappFold = fold;
 
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (sel) {
-    sel.addEventListener("change", function () {
-      if (sel.hasAttribute("data-navigate")) { window.location.href = sel.value; } else { sel.form.submit(); }
+  /* After a selector applied (page reload), focus goes back to that selector. */
+  function rememberFocus(control) {
+    try { window.sessionStorage.setItem(FOCUS_KEY, control.id); } catch (e) { /* storage off */ }
+  }
+  (function restoreFocus() {
+    var id = null;
+    try { id = window.sessionStorage.getItem(FOCUS_KEY); window.sessionStorage.removeItem(FOCUS_KEY); } catch (e) { id = null; }
+    var control = id && document.getElementById(id);
+    if (control) { control.focus({ preventScroll: false }); }
+  })();
+
+  /* Selectors: with the mouse a choice applies at once; with the keyboard (arrow keys)
+   * it applies only when confirmed: Enter, the Apply button, or leaving the field. */
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    var breaksField = form.querySelector("#breaks-field");
+    var breaksInput = form.querySelector("#breaks-input");
+    var scheme = form.querySelector("#scheme-select");
+
+    function showBreaks() {
+      if (!breaksField || !scheme) { return false; }
+      var user = scheme.value === "user";
+      breaksField.hidden = !user;
+      breaksInput.disabled = !user;
+      breaksInput.required = user;
+      return user;
+    }
+
+    function apply(sel) {
+      rememberFocus(sel);
+      if (sel.hasAttribute("data-navigate")) { window.location.href = sel.value; return; }
+      if (sel === scheme && showBreaks() && !breaksInput.value.trim()) {
+        breaksInput.focus();  // the user scheme needs breaks before anything is applied
+        return;
+      }
+      if (typeof form.requestSubmit === "function") { form.requestSubmit(); } else { form.submit(); }
+    }
+
+    form.querySelectorAll("select").forEach(function (sel) {
+      var initial = sel.value;
+      var byPointer = false;
+      sel.addEventListener("pointerdown", function () { byPointer = true; });
+      sel.addEventListener("mousedown", function () { byPointer = true; });
+      sel.addEventListener("keydown", function (event) {
+        byPointer = false;
+        if (event.key === "Enter" && sel.value !== initial) { event.preventDefault(); apply(sel); }
+      });
+      sel.addEventListener("change", function () {
+        if (sel === scheme) { showBreaks(); }
+        if (byPointer) { byPointer = false; apply(sel); return; }
+        sel.classList.toggle("pending", sel.value !== initial);
+        sel.setAttribute("data-pending", sel.value !== initial ? "true" : "false");
+      });
+      sel.addEventListener("blur", function () {
+        if (sel.getAttribute("data-pending") === "true" && sel.value !== initial) { apply(sel); }
+      });
     });
+    form.addEventListener("submit", function (event) {
+      if (breaksInput && !breaksInput.disabled && !breaksInput.value.trim()) {
+        event.preventDefault();
+        breaksInput.focus();
+        return;
+      }
+      var indicator = form.querySelector("select[data-navigate]");
+      if (indicator && indicator.getAttribute("data-pending") === "true") {
+        event.preventDefault();
+        rememberFocus(indicator);
+        window.location.href = indicator.value;
+      }
+    });
+    showBreaks();
   });
 
+  /* Search: by name without diacritics, or by commune code; results name the district. */
   var box = document.getElementById("commune-search");
   var list = document.getElementById("commune-search-results");
   var indexNode = document.getElementById("commune-index");
@@ -23,24 +93,39 @@
     var rows = document.querySelectorAll("#data-table tbody tr[data-key]");
     box.addEventListener("input", function () {
       var q = fold(box.value);
+      var digits = /^\d+$/.test(q);
       list.textContent = "";
-      rows.forEach(function (tr) { tr.hidden = q !== "" && tr.getAttribute("data-key").indexOf(q) < 0; });
-      if (!q) { return; }
-      index.filter(function (u) { return u.key.indexOf(q) >= 0; }).slice(0, 10).forEach(function (u) {
-        var li = document.createElement("li");
-        var btn = document.createElement("button");
-        btn.type = "button";
-        btn.className = "link-button";
-        btn.textContent = u.name;
-        btn.setAttribute("data-code", u.code);
-        btn.addEventListener("click", function () { if (window.geoappFocus) { window.geoappFocus(u.code); } });
-        li.appendChild(btn);
-        list.appendChild(li);
+      rows.forEach(function (tr) {
+        var match = digits ? tr.getAttribute("data-code").indexOf(q) >= 0 : tr.getAttribute("data-key").indexOf(q) >= 0;
+        tr.hidden = q !== "" && !match;
       });
+      if (!q) { return; }
+      index.filter(function (u) { return digits ? u.code.indexOf(q) >= 0 : u.key.indexOf(q) >= 0; })
+        .slice(0, 10).forEach(function (u) {
+          var li = document.createElement("li");
+          var btn = document.createElement("button");
+          btn.type = "button";
+          btn.className = "link-button";
+          btn.textContent = u.name;
+          btn.setAttribute("data-code", u.code);
+          if (u.district) {
+            var district = document.createElement("span");
+            district.className = "search-district";
+            district.textContent = " · " + u.district + " · " + u.code;
+            btn.appendChild(district);
+          }
+          btn.addEventListener("click", function () { if (window.geoappFocus) { window.geoappFocus(u.code); } });
+          li.appendChild(btn);
+          list.appendChild(li);
+        });
     });
   }
 
   /* Sort the data table by a column: text, number (no data last) or class (category order). */
+  function vietnameseNumber(text) {
+    var m = String(text || "").replace(/\s/g, "").match(/^-?[\d.]+(,\d+)?/);
+    return m ? parseFloat(m[0].replace(/\./g, "").replace(",", ".")) : null;
+  }
   document.querySelectorAll("#data-table th[data-sort] button").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var th = btn.parentNode;
@@ -51,6 +136,7 @@
       var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
       function key(tr) {
         if (kind === "number") { var n = tr.getAttribute("data-number"); return n === "" ? null : parseFloat(n); }
+        if (kind === "previous") { return vietnameseNumber(tr.children[col].textContent); }
         if (kind === "class") { var c = parseInt(tr.getAttribute("data-class"), 10); return c < 0 ? null : c; }
         return fold(tr.children[col].textContent);
       }
@@ -63,15 +149,6 @@
       rows.forEach(function (tr) { body.appendChild(tr); });
       table.querySelectorAll("th[aria-sort]").forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
-    });
-  });
-
-  document.querySelectorAll("[data-copy]").forEach(function (btn) {
-    btn.addEventListener("click", function () {
-      var target = document.getElementById(btn.getAttribute("data-copy"));
-      target.select();
-      if (navigator.clipboard) { navigator.clipboard.writeText(target.value); } else { document.execCommand("copy"); }
-      btn.setAttribute("data-copied", "1");
     });
   });
 })();

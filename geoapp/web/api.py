@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
+from geoapp.maps.districts import district_outlines_json
 from geoapp.maps.leaflet import geometry_json, values_payload
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
@@ -25,6 +26,15 @@ def boundaries():
         ("boundaries", district, decimals),
         lambda: geometry_json(units, decimals),
         "application/geo+json",
+    )
+
+
+@bp.get("/districts.geojson")
+def districts():
+    """The district outlines and names drawn above the communes in the province view."""
+    geodata, decimals = setting("GEODATA_DIR"), setting("COORD_DECIMALS")
+    return cached_json(
+        ("districts", decimals), lambda: district_outlines_json(str(geodata), decimals), "application/geo+json"
     )
 
 
