@@ -37,7 +37,7 @@ def test_map_draws_every_commune_offline(live_server, offline_page):
     assert page.locator("path.leaflet-interactive[data-code]").count() == 22
     legend = page.locator("#legend")
     assert legend.is_visible()
-    assert legend.locator("li").count() == 5
+    assert legend.locator("li").count() == 6  # four levels, no data, not applicable
     assert "Không có số liệu" in legend.inner_text()
     # fill colours come from the classification
     fill = page.get_attribute('path[data-code="06220"]', "fill")

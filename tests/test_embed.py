@@ -131,7 +131,7 @@ def test_embedded_map_draws_in_a_page_of_another_origin(live_server, offline_pag
         assert frame.locator(".folium-map").get_attribute("data-features") == "22"
         assert frame.locator("path.leaflet-interactive[data-code]").count() == 22
         legend = frame.locator("#legend")
-        assert legend.is_visible() and legend.locator("li").count() == 5
+        assert legend.is_visible() and legend.locator("li").count() == 6
         assert "Không có số liệu" in legend.inner_text()
         assert frame.locator("#illustrative-badge").is_visible()
         embedded = page.frame(url=re.compile(r"/embed/ntm_level"))

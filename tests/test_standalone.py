@@ -46,7 +46,7 @@ def test_opened_from_disk_offline_draws_and_shows_tooltips(client, tmp_path, off
     page = open_map(offline_page, path.as_uri())
     assert page.get_attribute(".folium-map", "data-features") == "22"
     assert page.locator("path.leaflet-interactive[data-code]").count() == 22
-    assert page.locator("#legend li").count() == 5 and page.locator("#legend").is_visible()
+    assert page.locator("#legend li").count() == 6 and page.locator("#legend").is_visible()
     tip = hover(page, "06202").inner_text()
     assert "Xã Xuất Lễ" in tip and TITLE_VI in tip and "Giá trị minh họa" in tip
     assert offline_page.blocked == [] and offline_page.errors == []

@@ -55,7 +55,7 @@ class MapView:
         out = {"year": self.year, "district": self.district, "lang": self.lang}
         if self.indicator.is_numeric:
             out["scheme"] = self.classification.scheme
-            out["k"] = self.classification.k
+            out["k"] = self.classification.requested_k or self.classification.k  # as asked: fewer may be shown
             if self.breaks:
                 out["breaks"] = ",".join(f"{b:g}" for b in self.breaks)
         return out
@@ -158,6 +158,7 @@ def build_map_view(
     frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
     frame.loc[frame["cls"] == NOT_APPLICABLE_CLASS, "display"] = translate("not_applicable", lang)
     frame["previous"] = _previous_display(dataset, indicator, year, years, frame["commune_code"], lang)
+    frame.loc[frame["cls"] == NOT_APPLICABLE_CLASS, "previous"] = translate("not_applicable", lang)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
     user_breaks = breaks if classes.scheme == "user" else None
     return MapView(indicator, year, years, district, district_name, lang, frame, classes, dataset.version, user_breaks)

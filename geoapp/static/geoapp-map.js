@@ -108,11 +108,11 @@
       clearTimeout(timer);
       timer = setTimeout(function () { box.classList.remove("geoapp-wheel-hint-on"); }, 1600);
     }, { passive: false });
-    map.on("click", function () {
+    box.addEventListener("click", function () {  // capture: a commune's popup stops the event
       map.scrollWheelZoom.enable();
       box.classList.remove("geoapp-wheel-hint-on");
       box.setAttribute("data-wheel", "zoom");
-    });
+    }, true);
     box.addEventListener("mouseleave", function () {
       map.scrollWheelZoom.disable();
       box.setAttribute("data-wheel", "page");
@@ -405,6 +405,8 @@
         if (wanted.center) { map.setView(wanted.center, wanted.zoom, { animate: false }); }
       }
       ready = true;
+      container.setAttribute("data-zoom", String(map.getZoom()));
+      map.on("moveend", function () { container.setAttribute("data-zoom", String(map.getZoom())); });
       if (keepsView) { map.on("moveend", function () { writeViewToUrl(map, ui); }); }
       relabel();
 

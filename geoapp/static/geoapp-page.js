@@ -108,14 +108,12 @@
           btn.className = "link-button";
           btn.textContent = u.name;
           btn.setAttribute("data-code", u.code);
-          if (u.district) {
-            var district = document.createElement("span");
-            district.className = "search-district";
-            district.textContent = " · " + u.district + " · " + u.code;
-            btn.appendChild(district);
-          }
           btn.addEventListener("click", function () { if (window.geoappFocus) { window.geoappFocus(u.code); } });
           li.appendChild(btn);
+          var where = document.createElement("span");
+          where.className = "search-district";
+          where.textContent = " · " + (u.district ? u.district + " · " : "") + u.code;
+          li.appendChild(where);
           list.appendChild(li);
         });
     });
