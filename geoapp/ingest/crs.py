@@ -94,7 +94,13 @@ def parse_crs(text: str) -> CRS:
             return CRS.from_epsg(int(match.group(1)))
         except CRSError:
             pass
-    raise Invalid("upload_crs_unknown", crs=text, presets=", ".join(CRS_PRESETS))
+    raise Invalid("upload_crs_unknown", crs=text, presets=", ".join(CRS_PRESETS),
+                  presets_vi=preset_names("vi"), presets_en=preset_names("en"))
+
+
+def preset_names(lang: str) -> str:
+    """Return the names of the VN-2000 presets in a language, as one "; "-separated text."""
+    return "; ".join(p["label_" + ("en" if lang == "en" else "vi")] for p in CRS_PRESETS.values())
 
 
 def label(crs: CRS) -> str:

@@ -164,6 +164,19 @@ def _at(geom) -> list[float]:
     return _lonlat(point)
 
 
+# A shape whose outline moved by less than this share of its area (rounding, re-projection,
+# simplification noise) is reported as unchanged and keeps its published geometry.
+SHAPE_TOLERANCE_PCT = 0.01
+
+
+def shape_change_pct(a, b, area_a: float) -> float:
+    """Return the area between two outlines (symmetric difference) in % of the old area."""
+    if not area_a:
+        return float("inf")
+    moved = gpd.GeoSeries([shapely.symmetric_difference(a, b)], crs=4326).to_crs(EQUAL_AREA).area.iloc[0]
+    return float(moved) / float(area_a) * 100
+
+
 def same_geometry(a, b) -> bool:
     """Return True if two geometries are the same shape (ring order and start ignored)."""
     if shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), tolerance=1e-9):
@@ -186,8 +199,9 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict:
         for c in common
         if str(old_by.at[c, "commune_name"]) != str(new_by.at[c, "commune_name"])
     ]
-    changed, unchanged = _geometry_changes(old_by, new_by, common)
+    changed, unchanged, nearly = _geometry_changes(old_by, new_by, common)
     return {
+        "geometry_within_tolerance": nearly,
         "added": [{"code": c, "name": new_by.at[c, "commune_name"]} for c in added],
         "removed": [{"code": c, "name": old_by.at[c, "commune_name"]} for c in removed],
         "renamed": renamed,
@@ -196,17 +210,22 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict:
     }
 
 
-def _geometry_changes(old_by, new_by, common) -> tuple[list[dict], list[str]]:
+def _geometry_changes(old_by, new_by, common) -> tuple[list[dict], list[str], list[str]]:
+    """Return (changed, unchanged, unchanged only within SHAPE_TOLERANCE_PCT) units."""
     if not common:
-        return [], []
+        return [], [], []
     old_geoms = gpd.GeoSeries([old_by.at[c, "geometry"] for c in common], crs=4326)
     new_geoms = gpd.GeoSeries([new_by.at[c, "geometry"] for c in common], crs=4326)
     old_area = shapely.area(old_geoms.to_crs(EQUAL_AREA).values)
     new_area = shapely.area(new_geoms.to_crs(EQUAL_AREA).values)
-    changed, unchanged = [], []
+    changed, unchanged, nearly = [], [], []
     for code, a, b, area_a, area_b in zip(common, old_geoms, new_geoms, old_area, new_area):
         if same_geometry(a, b):
             unchanged.append(code)
+            continue
+        if shape_change_pct(a, b, area_a) < SHAPE_TOLERANCE_PCT:
+            unchanged.append(code)
+            nearly.append(code)
             continue
         pct = (area_b - area_a) / area_a * 100 if area_a else None
         changed.append({
@@ -214,4 +233,4 @@ def _geometry_changes(old_by, new_by, common) -> tuple[list[dict], list[str]]:
             "old_area_km2": round(float(area_a) / 1e6, 4), "new_area_km2": round(float(area_b) / 1e6, 4),
             "area_change_pct": None if pct is None else round(float(pct), 3),
         })
-    return changed, unchanged
+    return changed, unchanged, nearly

@@ -17,7 +17,7 @@ from pyproj.exceptions import CRSError, ProjError
 
 from geoapp.ingest import encodings as legacy_encoding
 from geoapp.ingest import geometry as validate
-from geoapp.ingest.crs import CRS_PRESETS, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
+from geoapp.ingest.crs import CRS_PRESETS, preset_names, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
 from geoapp.data.names import normalize_code, normalize_name
@@ -207,7 +207,8 @@ def _to_wgs84(geoms: gpd.GeoDataFrame, layer: Layer, crs_option: str | None, fou
             found.info("upload_crs_overridden", file=label(source), chosen=label(chosen))
         source, origin = chosen, "chosen"
     elif source is None:
-        found.error("upload_crs_missing", presets=list(CRS_PRESETS))
+        found.error("upload_crs_missing", presets=list(CRS_PRESETS),
+                    presets_vi=preset_names("vi"), presets_en=preset_names("en"))
         return None
     else:
         origin = "file"
@@ -217,6 +218,8 @@ def _to_wgs84(geoms: gpd.GeoDataFrame, layer: Layer, crs_option: str | None, fou
     elif note == "missing":
         found.warning("upload_crs_datum_missing", crs=label(source))
     found.report["crs"] = {"source": label(source), "from": origin, "stored": "EPSG:4326"}
+    if crs_option and crs_option in CRS_PRESETS:
+        found.report["crs"]["preset"] = crs_option
     try:
         out = geoms.set_crs(shifted, allow_override=True).to_crs(4326)
     except (CRSError, ProjError):

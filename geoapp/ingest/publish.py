@@ -14,6 +14,8 @@ from pathlib import Path, PurePosixPath
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 from geoapp.storage.base import Store, check_kind
 from geoapp.ingest import Check, Limits, check_boundaries, check_indicators
+from geoapp.ingest.geometry import same_geometry
+from geoapp.ingest.report import INFO, Issue
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
@@ -107,7 +109,40 @@ def run_check(
     else:
         published = store.read_indicators(base) if base is not None else None
         check = check_indicators(filename, raw, boundaries=boundaries, published=published, limits=limits, **options)
+    mark_identical(check, published)
     return base, check
+
+
+def same_as_published(frame, published) -> bool:
+    """True when the frame a check would publish equals the published one (rows, attributes, shapes)."""
+    if frame is None or published is None or len(frame) != len(published):
+        return False
+    if set(frame.columns) != set(published.columns):
+        return False
+    geometry = getattr(frame, "geometry", None)
+    geom_name = geometry.name if geometry is not None else None
+    keys = [c for c in ("commune_code", "indicator", "year") if c in frame.columns]
+    a = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    b = published.sort_values(keys, kind="stable").reset_index(drop=True)
+    for column in a.columns:
+        if column == geom_name:
+            if not all(same_geometry(x, y) for x, y in zip(a[column].values, b[column].values)):
+                return False
+        elif not (a[column].astype("string").fillna("") == b[column].astype("string").fillna("")).all():
+            return False
+    return True
+
+
+def mark_identical(check: Check, published) -> None:
+    """Say in the report when an upload is identical to the published data: publishing it would do nothing.
+
+    Shapes within the tolerance keep their published geometry but are not "identical": the
+    upload differs, so it may still be published (as a new version with the same shapes).
+    """
+    nearly = (check.report.get("diff") or {}).get("geometry_within_tolerance")
+    if check.ok and not nearly and same_as_published(check.frame, published):
+        check.report["identical"] = True
+        check.issues.append(Issue(INFO, "upload_identical"))
 
 
 def dry_run(
@@ -186,6 +221,8 @@ def publish_pending(
     base, check = run_check(store, pending.kind, pending.filename, pending.raw(), pending.options, limits)
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
+    if check.report.get("identical"):
+        raise Invalid("publish_error_identical")
     version = store.publish(pending.kind, check.frame, author=author, comment=comment,
                             base_version=pending.base_version)
     discard(root, token)

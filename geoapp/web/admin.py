@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import accounts as auth
+from geoapp.ingest.preview import preview_geojson
 from geoapp.ingest import publish
 from geoapp.export.downloads import BOUNDARY_FORMATS, INDICATOR_FORMATS
 from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
@@ -145,6 +146,7 @@ def _report(token: str, check, *, conflict: str | None = None, status: int | Non
         needs_layer="upload_layer_required" in keys,
         conflict=conflict,
         formats=DOWNLOAD_FORMATS[pending.kind],
+        preview=preview_geojson(check),
     )
     return render_template("admin/report.html", **context), status or (200 if check.ok else 422)
 

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request, url_for
 
-from geoapp.i18n import LANGUAGES, format_number, localized, pick_lang, translate
+from geoapp.i18n import LANGUAGES, format_number, localized, messages, pick_lang, translate
+from geoapp.timefmt import format_datetime, format_period
 
 
 def current_lang() -> str:
@@ -28,6 +29,12 @@ def lang_url(code: str) -> str:
     return "?" + urlencode(args)
 
 
+def action_label(action: str) -> str:
+    """Return an audit action ("publish boundaries") in the reader's language, or as stored."""
+    key = "audit_action_" + str(action).replace(" ", "_")
+    return translate(key, current_lang()) if key in messages() else str(action)
+
+
 def _(key: str, **params) -> str:
     return translate(key, current_lang(), **params)
 
@@ -42,6 +49,9 @@ def init_app(app: Flask) -> None:
             "localized": lambda value: localized(value, current_lang()),
             "fmt": lambda value: format_number(value, current_lang()),
             "lang_url": lang_url,
+            "period": lambda value: format_period(value, current_lang()),
+            "when": lambda value: format_datetime(value, current_lang()),
+            "action_label": action_label,
         }
 
     @app.after_request
