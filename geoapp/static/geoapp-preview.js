@@ -31,15 +31,13 @@
       tip.appendChild(text);
       lyr.bindTooltip(tip);
       counts[p.problem || "unit"] += 1;
-      var path = lyr.getElement && lyr.getElement();
-      if (path) { path.setAttribute("data-problem", p.problem || "none"); }
     }
   }).addTo(map);
-  layer.eachLayer(function (lyr) {
+  if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+  layer.eachLayer(function (lyr) {  // paths exist once the map has a view
     var path = lyr.getElement && lyr.getElement();
     if (path) { path.setAttribute("data-problem", lyr.feature.properties.problem || "none"); }
   });
-  if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
   box.setAttribute("data-counts", JSON.stringify(counts));
   box.setAttribute("data-state", "ready");
 })();
