@@ -157,7 +157,7 @@ def integer_bins(bins: list[float]) -> list[float]:
     return sorted({float(math.floor(b)) for b in bins})
 
 
-def _numeric_label(i: int, lo: float, hi: float, last: bool, indicator: Indicator, lang: str) -> str:
+def _numeric_label(i: int, lo: float, hi: float, indicator: Indicator, lang: str) -> str:
     if lo == hi:
         return _format(lo, indicator, lang)
     if i == 0:
@@ -206,7 +206,7 @@ def _classify_numeric(values: pd.Series, applicable: pd.Series, indicator, schem
             label = _integer_label(lo, upper, last, indicator, lang)
         else:
             lo = lower if i == 0 else bins[i - 1]
-            label = _numeric_label(i, lo, upper, last, indicator, lang)
+            label = _numeric_label(i, lo, upper, indicator, lang)
         entries.append(LegendEntry(label, colors[i], count, lo, upper))
     result = _finish(indicator, scheme, len(bins), bins, entries, classes, lang)
     result.requested_k = k
