@@ -16,9 +16,10 @@ class GeoappError(Exception):
 
     def message(self, lang: str) -> str:
         """Return the message in `lang`."""
-        from geoapp.i18n import translate
+        from geoapp.i18n import localized, translate
 
-        return translate(self.key, lang, **self.params)
+        params = {k: localized(v, lang) if isinstance(v, dict) else v for k, v in self.params.items()}
+        return translate(self.key, lang, **params)
 
 
 class BadRequest(GeoappError):

@@ -95,7 +95,7 @@ def parse_crs(text: str) -> CRS:
         except CRSError:
             pass
     raise Invalid("upload_crs_unknown", crs=text, presets=", ".join(CRS_PRESETS),
-                  presets_vi=preset_names("vi"), presets_en=preset_names("en"))
+                  preset_names={"vi": preset_names("vi"), "en": preset_names("en")})
 
 
 def preset_names(lang: str) -> str:

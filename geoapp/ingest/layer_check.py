@@ -208,7 +208,7 @@ def _to_wgs84(geoms: gpd.GeoDataFrame, layer: Layer, crs_option: str | None, fou
         source, origin = chosen, "chosen"
     elif source is None:
         found.error("upload_crs_missing", presets=list(CRS_PRESETS),
-                    presets_vi=preset_names("vi"), presets_en=preset_names("en"))
+                    preset_names={"vi": preset_names("vi"), "en": preset_names("en")})
         return None
     else:
         origin = "file"

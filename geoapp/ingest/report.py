@@ -12,7 +12,7 @@ import pandas as pd
 from geoapp.ingest import archive, geometry as validate
 from geoapp.ingest import encodings as legacy_encoding
 from geoapp.errors import Invalid
-from geoapp.i18n import translate
+from geoapp.i18n import localized, translate
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 MAX_LISTED = 20
@@ -28,7 +28,7 @@ class Issue:
 
     def message(self, lang: str) -> str:
         """Return the message in `lang`."""
-        return translate(self.key, lang, **{k: _param_text(v) for k, v in self.params.items()})
+        return translate(self.key, lang, **{k: _param_text(v, lang) for k, v in self.params.items()})
 
     def to_dict(self, lang="en") -> dict:
         """Return the issue as JSON-safe data with its message."""
@@ -84,9 +84,11 @@ class Check:
         }
 
 
-def _param_text(value: object) -> str:
+def _param_text(value: object, lang: str = "vi") -> str:
+    if isinstance(value, dict):  # a text in each language, e.g. preset names
+        return localized(value, lang)
     if isinstance(value, (list, tuple)):
-        return ", ".join(_param_text(v) for v in value)
+        return ", ".join(_param_text(v, lang) for v in value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.6g}"
     return str(value)

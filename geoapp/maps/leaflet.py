@@ -14,7 +14,7 @@ from geoapp.i18n import translate
 from geoapp.maps.classify import no_data_label
 from geoapp.maps.view import MapView
 
-PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district", "district_name": "district_name"}
+PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district"}
 
 
 def geometry_json(units: gpd.GeoDataFrame, decimals: int = 5) -> str:
@@ -44,6 +44,7 @@ def values_payload(view: MapView) -> dict:
         "values": {
             row["code"]: {
                 "name": row["name"],
+                "district": row["district"],
                 "value": row["value"],
                 "raw": row["raw"],
                 "status": row["status"],

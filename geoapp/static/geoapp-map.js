@@ -39,7 +39,8 @@
     var L_ = opts.labels || {};
     var box = el("div", "geoapp-tip");
     box.appendChild(el("strong", null, props.name));
-    if (props.district_name) { box.appendChild(el("div", "geoapp-tip-district", props.district_name)); }
+    var district = (rec && rec.district) || props.district_name;
+    if (district) { box.appendChild(el("div", "geoapp-tip-district", district)); }
     if (opts.values) {
       box.appendChild(el("div", null, (opts.title ? opts.title + ": " : "") + (rec ? rec.value : L_.noData)));
       if (opts.year) { box.appendChild(el("div", "geoapp-tip-year", (L_.year || "") + " " + opts.year)); }
@@ -283,7 +284,8 @@
         if (announce && ui.selected) {
           var props = byCode[code].feature.properties;
           var rec = values[code];
-          live.textContent = props.name + (props.district_name ? ", " + props.district_name : "") +
+          var district = (rec && rec.district) || props.district_name;
+          live.textContent = props.name + (district ? ", " + district : "") +
             (opts.values ? ": " + (rec ? rec.value : L_.noData) : "");
         }
         if (keepsView && ready) { writeViewToUrl(map, ui); }
