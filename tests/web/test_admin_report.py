@@ -44,7 +44,9 @@ def geojson(frame: gpd.GeoDataFrame) -> bytes:
 
 def shapefile_zip_without_prj(frame, folder) -> bytes:
     folder.mkdir(parents=True, exist_ok=True)
-    pyogrio.write_dataframe(frame, folder / "communes.shp", encoding="UTF-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # field names shortened to 10 characters
+        pyogrio.write_dataframe(frame, folder / "communes.shp", encoding="UTF-8")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(folder.iterdir()):
