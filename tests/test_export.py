@@ -23,11 +23,13 @@ from geoapp.export import (
     draw_figure,
     export_cache,
     export_map,
+    parse_export_options,
     parse_options,
     page_inches,
     render_static,
 )
 from geoapp.maps.view import build_map_view
+from geoapp.request import parse_map_request
 from geoapp.export.standalone import date_text
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -201,9 +203,11 @@ def test_cache_hit_is_identical_and_a_publish_rebuilds(app, client, settings):
 def test_cache_is_keyed_by_every_parameter(app, settings):
     data = dataset_of(app)
     conf = load_settings(settings)
-    a = export_map(data, "ntm_level", "png", {"dpi": "72"}, settings=conf, lang="vi")
-    b = export_map(data, "ntm_level", "png", {"dpi": "73"}, settings=conf, lang="vi")
-    c = export_map(data, "ntm_level", "png", {"dpi": "72"}, settings=conf, lang="en")
+    vi = parse_map_request(data, "ntm_level", {}, lang="vi", default_district="183")
+    en = vi.replace(lang="en")
+    a = export_map(data, vi, parse_export_options("png", {"dpi": "72"}, conf), settings=conf)
+    b = export_map(data, vi, parse_export_options("png", {"dpi": "73"}, conf), settings=conf)
+    c = export_map(data, en, parse_export_options("png", {"dpi": "72"}, conf), settings=conf)
     assert len({a.body, b.body, c.body}) == 3
     assert len(list(export_cache(conf).root.glob("*/*.png"))) == 3
 

@@ -103,8 +103,8 @@ class Dataset:
         return str(match["district_name"].iloc[0])
 
     def communes_of(self, district: str | None) -> gpd.GeoDataFrame:
-        """Return the communes of a district (all communes when district is None or 'all')."""
-        if district in (None, "", "all"):
+        """Return the communes of a district (all communes when district is None)."""
+        if district is None:
             return self.communes
         self.district_name(district)
         return self.communes[self.communes["district_code"] == district]
@@ -122,7 +122,7 @@ class Dataset:
         return sorted(int(y) for y in years.unique())
 
     def search_index(self, district: str | None) -> list[dict]:
-        """Return [{code, name, key}] for diacritic-free commune search."""
+        """Return [{code, name, key}] for diacritic-free commune search (all communes when district is None)."""
         units = self.communes_of(district)
         return [
             {"code": c, "name": n, "key": ascii_key(n)}

@@ -6,12 +6,12 @@ from geoapp.export.files import ExportFile, export_filename, export_map
 from geoapp.export.options import (
     A4_MM,
     DEFAULT_DPI,
-    EXPORT_PARAMS,
     FORMATS,
     MIN_DPI,
     ORIENTATIONS,
     ExportOptions,
     page_inches,
+    parse_export_options,
     parse_options,
     pixel_size,
 )
@@ -19,8 +19,8 @@ from geoapp.export.print_page import CLASSIFICATION_KEY, RC, export_classificati
 from geoapp.export.typeface import FONT_DIR, FONT_FILES, font, fonts
 
 __all__ = [
-    "A4_MM", "CACHE_MAX_FILES", "CLASSIFICATION_KEY", "DEFAULT_DPI", "EXPORT_PARAMS", "FONT_DIR", "FONT_FILES",
+    "A4_MM", "CACHE_MAX_FILES", "CLASSIFICATION_KEY", "DEFAULT_DPI", "FONT_DIR", "FONT_FILES",
     "FORMATS", "INK", "METRIC_CRS", "MIN_DPI", "MUTED", "ORIENTATIONS", "RC", "WARN", "ExportCache", "ExportFile",
     "ExportOptions", "draw_figure", "export_cache", "export_classification", "export_filename", "export_map", "font",
-    "fonts", "page_inches", "parse_options", "pixel_size", "render_static",
+    "fonts", "page_inches", "parse_export_options", "parse_options", "pixel_size", "render_static",
 ]

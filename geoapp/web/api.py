@@ -11,27 +11,26 @@ from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
-from geoapp.web.responses import cached_json, current_view
+from geoapp.web.responses import area_request, cached_json, current_view, map_request
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/boundaries.geojson")
 def boundaries():
-    district = request.args.get("district") or setting("DEFAULT_DISTRICT")
-    units = dataset().communes_of(district)
+    area = area_request()
     decimals = setting("COORD_DECIMALS")
     return cached_json(
-        ("boundaries", district, decimals),
-        lambda: geometry_json(units, decimals),
+        ("boundaries", area.canonical(), decimals),
+        lambda: geometry_json(area.communes(dataset()), decimals),
         "application/geo+json",
     )
 
 
 @bp.get("/maps/<indicator>.json")
 def map_values(indicator):
-    current_view(indicator)  # validates the parameters before any cached answer
-    key = ("values", indicator, tuple(sorted(request.args.items())), current_lang())
+    req = map_request(indicator)  # validates the parameters before any cached answer
+    key = ("values", req.key, req.lang)
     return cached_json(key, lambda: json.dumps(values_payload(current_view(indicator)), ensure_ascii=False))
 
 
