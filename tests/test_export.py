@@ -15,13 +15,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from geoapp import create_app
+from geoapp.cache import file_cache
 from geoapp.cli import main
 from geoapp.config import load_settings
 from geoapp.export import (
     CLASSIFICATION_KEY,
     FONT_FILES,
     draw_figure,
-    export_cache,
     export_map,
     parse_export_options,
     parse_options,
@@ -209,7 +209,7 @@ def test_cache_is_keyed_by_every_parameter(app, settings):
     b = export_map(data, vi, parse_export_options("png", {"dpi": "73"}, conf), settings=conf)
     c = export_map(data, en, parse_export_options("png", {"dpi": "72"}, conf), settings=conf)
     assert len({a.body, b.body, c.body}) == 3
-    assert len(list(export_cache(conf).root.glob("*/*.png"))) == 3
+    assert len(list(file_cache(conf).root.glob("*/*.png"))) == 3
 
 
 BAD = [

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import matplotlib
 
 import geoapp
+from geoapp.cache import Cache, CacheKey, file_cache
 from geoapp.data.dataset import Dataset
-from geoapp.export.cache import export_cache
 from geoapp.export.options import FORMATS, ExportOptions
 from geoapp.export.print_page import render_static
 from geoapp.export.standalone import standalone_html
@@ -47,15 +47,16 @@ def export_map(
     settings: dict,
     profile_url: str | None = None,
     today: dt.date | None = None,
+    cache: Cache | None = None,
 ) -> ExportFile:
-    """Return an export of one map request (cached per request, options and data version)."""
+    """Return an export of one map request (cached per data version, request, options and language)."""
     today = today or dt.date.today()
     html = options.fmt == "html"
-    key = digest(
-        "export", geoapp.__version__, matplotlib.__version__, options.variant, request.key, request.lang,
-        dataset.version, today.isoformat(),
+    made_with = digest(
+        geoapp.__version__, matplotlib.__version__, today.isoformat(),
         (profile_url, settings["TILES"], settings["TILES_ATTRIBUTION"], settings["COORD_DECIMALS"]) if html else None,
     )
+    key = CacheKey(dataset.version, request.key, f"{options.variant}-{made_with}", request.lang)
 
     def build() -> bytes:
         view = build_map_view(dataset, request)
@@ -63,5 +64,5 @@ def export_map(
             return standalone_html(view, settings=settings, profile_url=profile_url, today=today).encode("utf-8")
         return render_static(view, options, today)
 
-    body = export_cache(settings).get_or_build(dataset.version, key, options.fmt, build)
+    body = (cache or file_cache(settings)).get_or_build(key, build)
     return ExportFile(body, FORMATS[options.fmt], export_filename(request, options))

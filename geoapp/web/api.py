@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
+from geoapp.cache import CacheKey
 from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
@@ -21,7 +22,7 @@ def boundaries():
     area = area_request()
     decimals = setting("COORD_DECIMALS")
     return cached_json(
-        ("boundaries", area.canonical(), decimals),
+        CacheKey(dataset().version, f"boundaries?{area.canonical()}", f"geojson-{decimals}dp"),
         lambda: geometry_json(area.communes(dataset()), decimals),
         "application/geo+json",
     )
@@ -30,7 +31,7 @@ def boundaries():
 @bp.get("/maps/<indicator>.json")
 def map_values(indicator):
     req = map_request(indicator)  # validates the parameters before any cached answer
-    key = ("values", req.key, req.lang)
+    key = CacheKey(dataset().version, req.key, "values.json", req.lang)
     return cached_json(key, lambda: json.dumps(values_payload(current_view(indicator)), ensure_ascii=False))
 
 

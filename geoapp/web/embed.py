@@ -78,7 +78,9 @@ def embed_map(indicator):
 def export_file(indicator, fmt):
     options = parse_export_options(fmt, request.args, state().settings)
     req = map_request(indicator)
-    out = export_map(dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang))
+    out = export_map(
+        dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang), cache=state().files
+    )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
     response.headers["Cache-Control"] = "no-cache"

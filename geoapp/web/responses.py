@@ -9,7 +9,7 @@ from flask import Response, g, request, url_for
 from geoapp.maps.view import MapView, build_map_view
 from geoapp.maps.leaflet import folium_map, map_parts
 from geoapp.request import Area, MapRequest, parse_area, parse_map_request
-from geoapp.util import digest
+from geoapp.cache import CacheKey
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
 
@@ -33,7 +33,7 @@ def current_view(indicator_id: str) -> MapView:
     """Return the map view that the request asks for (cached per data version and canonical request)."""
     data = dataset()
     req = map_request(indicator_id)
-    key = ("view", data.version, req.key, req.lang)
+    key = CacheKey(data.version, req.key, "view", req.lang)
     return state().cache.get_or_build(key, lambda: build_map_view(data, req))
 
 
@@ -58,18 +58,18 @@ def render_folium(view_bounds, options: dict) -> tuple[str, str]:
     return map_parts(fmap)
 
 
-def cached_json(key: tuple, build, content_type: str = "application/json") -> Response:
-    """Serve a body built by `build()` with an ETag of the data version and `key`, gzip if accepted.
+def cached_json(key: CacheKey, build, content_type: str = "application/json") -> Response:
+    """Serve a body built by `build()` with the ETag of its cache key, gzip if accepted.
 
-    Bodies are cached per data version, so a publish is seen on the next request.
+    The key holds the data version, so a publish is seen on the next request.
     """
-    etag = digest(dataset().version, *key)
+    etag = key.digest()
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        body = state().cache.get_or_build((etag, "body"), lambda: build().encode("utf-8"))
+        body = state().cache.get_or_build(key, lambda: build().encode("utf-8"))
         if accepts_gzip():
-            body = state().cache.get_or_build((etag, "gzip"), lambda: gzip.compress(body, 6))
+            body = state().cache.get_or_build(key.variant(key.fmt + ".gz"), lambda: gzip.compress(body, 6))
             response = Response(body, content_type=content_type)
             response.headers["Content-Encoding"] = "gzip"
         else:
