@@ -121,6 +121,11 @@ def _load(path: str, mtime: float) -> Catalog:
     return parse_catalog(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
+def catalog_path(geodata_dir: str | Path) -> Path:
+    """Return the catalog file of a data directory (the GEODATA_DIR setting)."""
+    return Path(geodata_dir) / "catalog.yaml"
+
+
 def load_catalog(path: str | Path) -> Catalog:
     """Read the catalog YAML at `path` (cached until the file changes)."""
     path = Path(path)

@@ -1,7 +1,8 @@
 """What a reader asks for, parsed once: the area, and one map (indicator, year, classes, language).
 
 Every map consumer (page, JSON values, embed, the four export formats, the command line) takes a
-`MapRequest`; boundaries and downloads take its `Area`. Both are parsed and validated here, from a
+`MapRequest`; boundaries take its `Area`, downloads a `TableRequest` (an area, maybe an indicator
+and a year). Both are parsed and validated here, from a
 query string or from command-line options, with their defaults filled in. Their canonical query
 string is the key of every cache and the query of every share link.
 
@@ -112,6 +113,25 @@ def parse_area(args: Mapping, dataset: Dataset, *, default: str) -> Area:
     if district != ALL_DISTRICTS:
         dataset.district_name(district)
     return Area(district)
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """A download of published values: an area (default: the whole province), maybe one indicator and year."""
+
+    area: Area
+    indicator: str | None = None
+    year: int | None = None
+
+    def params(self) -> dict[str, str]:
+        return query_params(self)
+
+
+def parse_table_request(args: Mapping, dataset: Dataset) -> TableRequest:
+    """Return the filter of a download; the year only has to be a number (old versions have other years)."""
+    area = parse_area(args, dataset, default=ALL_DISTRICTS)
+    year = query_value(args, "year")
+    return TableRequest(area, query_value(args, "indicator"), None if year is None else parse_year(year, None))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def test_first_start_publishes_the_built_in_data_once(settings):
 def test_cache_reloads_when_the_data_version_changes(settings):
     s = load_settings(settings)
     store = ensure_store(s)
-    cache = DatasetCache(store, GEODATA_DIR / "catalog.yaml", GEODATA_DIR)
+    cache = DatasetCache(store, GEODATA_DIR)
     first = cache.get()
     assert cache.get() is first  # same version: same object
     frame = store.read_boundaries()

@@ -13,9 +13,9 @@ from geopandas.testing import assert_geodataframe_equal
 
 from geoapp.ingest import publish
 from geoapp.cli import main
-from geoapp.config import load_settings
+from geoapp.config import GEODATA_DIR, load_settings
 from geoapp.ingest.crs import preset_crs
-from geoapp.data.dataset import ensure_store
+from geoapp.data.dataset import ensure_store, load_dataset
 from geoapp.export.downloads import boundaries_download
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 
@@ -38,6 +38,11 @@ def geojson(frame) -> bytes:
         return frame.to_json(drop_id=True).encode("utf-8")
 
 
+def published(store):
+    """The published dataset of the store now (a web request reads it once, at its start)."""
+    return load_dataset(store, GEODATA_DIR)
+
+
 def renamed(store, name="Tên mới"):
     frame = store.read_boundaries()
     frame.loc[0, "commune_name"] = name
@@ -46,7 +51,9 @@ def renamed(store, name="Tên mới"):
 
 def test_dry_run_keeps_the_upload_as_plain_files(store, root):
     raw = geojson(renamed(store))
-    token, check = publish.dry_run(store, "boundaries", "dir/new.geojson", raw, {"encoding": "auto"}, root=root, author="ed")
+    pending, check = publish.dry_run(published(store), "boundaries", "dir/new.geojson", raw, {"encoding": "auto"},
+                                     root=root, author="ed")
+    token = pending.token
     assert check.ok and len(token) == 32 and int(token, 16) >= 0
     folder = root / token
     assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "upload.bin"]
@@ -77,74 +84,76 @@ def test_filenames_and_options_are_cleaned():
 
 def test_publish_pending_rechecks_and_records_the_version(store, root):
     frame = renamed(store)
-    token, check = publish.dry_run(store, "boundaries", "new.geojson", geojson(frame), {}, root=root)
+    pending, check = publish.dry_run(published(store), "boundaries", "new.geojson", geojson(frame), {}, root=root)
     with pytest.raises(Invalid):
-        publish.publish_pending(store, token, "ed", "  ", root=root)
+        publish.publish_pending(store, published(store), pending, "ed", "  ", root=root)
     assert store.published_versions()["boundaries"] == 1
-    version = publish.publish_pending(store, token, "ed", "renamed one commune", root=root)
+    version = publish.publish_pending(store, published(store), pending, "ed", "renamed one commune", root=root)
     assert version == 2 and store.published_versions()["boundaries"] == 2
     assert_geodataframe_equal(store.read_boundaries(), check.frame.reset_index(drop=True), check_dtype=False)
     info = store.history("boundaries")[0]
     assert (info.version, info.author, info.comment, info.published) == (2, "ed", "renamed one commune", True)
     entry = store.audit()[0]
     assert (entry["actor"], entry["action"], entry["comment"]) == ("ed", "publish boundaries", "renamed one commune")
-    assert not (root / token).exists()
+    assert not (root / pending.token).exists()
     with pytest.raises(NotFound):
-        publish.publish_pending(store, token, "ed", "again", root=root)
+        publish.load_pending(root, pending.token)
+    with pytest.raises(Conflict):  # the same upload again: it was checked against version 1
+        publish.publish_pending(store, published(store), pending, "ed", "again", root=root)
 
 
 def test_a_file_with_errors_is_never_published(store, root):
     frame = store.read_boundaries()
     frame.loc[1, "commune_code"] = frame.loc[0, "commune_code"]
-    token, check = publish.dry_run(store, "boundaries", "dup.geojson", geojson(frame), {}, root=root)
+    pending, check = publish.dry_run(published(store), "boundaries", "dup.geojson", geojson(frame), {}, root=root)
     assert not check.ok and check.frame is None
     with pytest.raises(Invalid):
-        publish.publish_pending(store, token, "ed", "try anyway", root=root)
+        publish.publish_pending(store, published(store), pending, "ed", "try anyway", root=root)
     assert store.published_versions()["boundaries"] == 1
 
 
 def test_second_publish_on_the_same_base_conflicts_until_rechecked(store, root):
-    first, _ = publish.dry_run(store, "boundaries", "a.geojson", geojson(renamed(store, "A")), {}, root=root)
-    second, _ = publish.dry_run(store, "boundaries", "b.geojson", geojson(renamed(store, "B")), {}, root=root)
-    assert publish.publish_pending(store, first, "ann", "A", root=root) == 2
+    first, _ = publish.dry_run(published(store), "boundaries", "a.geojson", geojson(renamed(store, "A")), {}, root=root)
+    second, _ = publish.dry_run(published(store), "boundaries", "b.geojson", geojson(renamed(store, "B")), {}, root=root)
+    assert publish.publish_pending(store, published(store), first, "ann", "A", root=root) == 2
     with pytest.raises(Conflict) as exc:
-        publish.publish_pending(store, second, "bob", "B", root=root)
+        publish.publish_pending(store, published(store), second, "bob", "B", root=root)
     assert exc.value.status == 409 and "2" in exc.value.message("en")
     assert store.read_boundaries().loc[0, "commune_name"] == "A"
-    again, check = publish.recheck(store, root, second)
+    again, check = publish.recheck(published(store), root, second)
     assert check.ok and check.report["diff"]["renamed"] == [
         {"code": store.read_boundaries().loc[0, "commune_code"], "old": "A", "new": "B"}]
-    assert not (root / second).exists()
-    assert publish.publish_pending(store, again, "bob", "B after A", root=root) == 3
+    assert not (root / second.token).exists()
+    assert publish.publish_pending(store, published(store), again, "bob", "B after A", root=root) == 3
     assert store.read_boundaries().loc[0, "commune_name"] == "B"
 
 
 def test_recheck_with_new_options(store, root):
     frame = store.read_boundaries().rename(columns={"commune_code": "khoa"})
-    token, check = publish.dry_run(store, "boundaries", "k.geojson", geojson(frame), {}, root=root)
+    pending, check = publish.dry_run(published(store), "boundaries", "k.geojson", geojson(frame), {}, root=root)
     assert [i.key for i in check.errors] == ["upload_no_code_field"]
-    token, check = publish.recheck(store, root, token, {"code_field": "khoa"})
+    pending, check = publish.recheck(published(store), root, pending, {"code_field": "khoa"})
     assert check.ok
-    assert publish.load_pending(root, token).options == {"code_field": "khoa"}
+    assert publish.load_pending(root, pending.token).options == {"code_field": "khoa"}
 
 
 def test_pending_uploads_expire(store, root):
-    token, _ = publish.dry_run(store, "boundaries", "a.geojson", geojson(renamed(store)), {}, root=root)
+    token = publish.dry_run(published(store), "boundaries", "a.geojson", geojson(renamed(store)), {}, root=root)[0].token
     created = publish.load_pending(root, token).created
     with pytest.raises(NotFound):
         publish.load_pending(root, token, now=created + publish.PENDING_TTL + 1)
     assert not (root / token).exists()
-    old, _ = publish.dry_run(store, "boundaries", "b.geojson", geojson(renamed(store)), {}, root=root)
+    old = publish.dry_run(published(store), "boundaries", "b.geojson", geojson(renamed(store)), {}, root=root)[0].token
     stale = time.time() - publish.PENDING_TTL - 60
     os.utime(root / old, (stale, stale))
-    fresh, _ = publish.dry_run(store, "boundaries", "c.geojson", geojson(renamed(store)), {}, root=root)
+    fresh = publish.dry_run(published(store), "boundaries", "c.geojson", geojson(renamed(store)), {}, root=root)[0].token
     assert not (root / old).exists() and (root / fresh).exists()
 
 
 def test_rollback(store, root):
-    token, _ = publish.dry_run(store, "boundaries", "a.geojson", geojson(renamed(store)), {}, root=root)
+    pending, _ = publish.dry_run(published(store), "boundaries", "a.geojson", geojson(renamed(store)), {}, root=root)
     original = store.read_boundaries(1)
-    publish.publish_pending(store, token, "ed", "rename", root=root)
+    publish.publish_pending(store, published(store), pending, "ed", "rename", root=root)
     with pytest.raises(Invalid):
         publish.rollback(store, "boundaries", 1, "ed", "")
     with pytest.raises(Invalid):
@@ -161,12 +170,12 @@ def test_rollback(store, root):
 
 
 def test_downloaded_shapefile_reuploads_unchanged(store, root):
-    raw = boundaries_download(store, "zip").body
-    token, check = publish.dry_run(store, "boundaries", "boundaries-v1-shp.zip", raw, {}, root=root)
+    raw = boundaries_download(published(store), store, "zip").body
+    pending, check = publish.dry_run(published(store), "boundaries", "boundaries-v1-shp.zip", raw, {}, root=root)
     assert check.ok, [i.key for i in check.errors]
     diff = check.report["diff"]
     assert not (diff["added"] or diff["removed"] or diff["renamed"] or diff["geometry_changed"])
-    publish.publish_pending(store, token, "ed", "round trip", root=root)
+    publish.publish_pending(store, published(store), pending, "ed", "round trip", root=root)
     assert_geodataframe_equal(store.read_boundaries(2), store.read_boundaries(1))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoapp.catalog import Catalog, load_catalog
+from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.errors import Conflict, NotFound
 from geoapp.data.values import with_derived
 from geoapp.data.names import ascii_key
@@ -69,13 +69,19 @@ def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
 
 @dataclass
 class Dataset:
-    """One published state: boundaries, indicator values (with derived ones) and districts."""
+    """One published state: boundaries, indicator values (with derived ones) and districts.
+
+    Everything that reads published data reads it here: maps, exports, downloads and the
+    checks of an upload against what is published.
+    """
 
     version: str
     communes: gpd.GeoDataFrame
     values: pd.DataFrame
     catalog: Catalog
     article_facts: pd.DataFrame
+    versions: dict[str, int | None] = field(default_factory=dict)  # published version of each kind
+    stored_values: pd.DataFrame | None = field(default=None, repr=False)  # indicator rows as stored
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
@@ -130,12 +136,22 @@ class Dataset:
         ]
 
 
+def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = None) -> Dataset:
+    """Read one published state from the store (the published versions, or `versions`)."""
+    versions = dict(store.published_versions() if versions is None else versions)
+    catalog = load_catalog(catalog_path(geodata_dir))
+    communes = store.read_boundaries(versions["boundaries"])
+    stored = store.read_indicators(versions["indicators"])
+    values = with_derived(stored, catalog) if len(stored) else stored
+    facts = read_article_facts(geodata_dir)
+    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored)
+
+
 class DatasetCache:
     """Keep the dataset of the current data version; reload when the version changes."""
 
-    def __init__(self, store: Store, catalog_path: str | Path, geodata_dir: str | Path) -> None:
+    def __init__(self, store: Store, geodata_dir: str | Path) -> None:
         self.store = store
-        self.catalog_path = Path(catalog_path)
         self.geodata_dir = Path(geodata_dir)
         self._lock = threading.Lock()
         self._current: Dataset | None = None
@@ -149,13 +165,5 @@ class DatasetCache:
             return current
         with self._lock:
             if self._current is None or self._current.version != token:
-                self._current = self._load(versions)
+                self._current = load_dataset(self.store, self.geodata_dir, versions)
             return self._current
-
-    def _load(self, versions: dict) -> Dataset:
-        catalog = load_catalog(self.catalog_path)
-        communes = self.store.read_boundaries(versions["boundaries"])
-        values = with_derived(self.store.read_indicators(versions["indicators"]), catalog)
-        version = version_token(versions)
-        facts = read_article_facts(self.geodata_dir)
-        return Dataset(version, communes, values, catalog, facts)

@@ -10,6 +10,7 @@ from geoapp.cache import CacheKey
 from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
+from geoapp.request import parse_table_request
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
 from geoapp.web.responses import area_request, cached_json, current_view, map_request
@@ -67,12 +68,10 @@ def _attachment(download):
 
 @bp.get("/download/boundaries.<fmt>")
 def download_boundaries(fmt):
-    return _attachment(boundaries_download(state().store, fmt, request.args.get("version")))
+    return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version")))
 
 
 @bp.get("/download/indicators.<fmt>")
 def download_indicators(fmt):
-    args = {key: request.args.get(key) or None for key in ("district", "indicator", "year")}
-    return _attachment(
-        indicators_download(state().store, fmt, request.args.get("version"), catalog=dataset().catalog, **args)
-    )
+    table = parse_table_request(request.args, dataset())
+    return _attachment(indicators_download(dataset(), state().store, fmt, table, request.args.get("version")))
