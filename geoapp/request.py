@@ -82,6 +82,8 @@ class Area:
     """The communes a map or a download covers: one district, or the whole province."""
 
     district: str  # a district code, or ALL_DISTRICTS
+    # The boundary edition (`units`) goes here: one field, one line in parse_area; then the
+    # Dataset methods that `communes` and `name` call, and every map, boundary and download follows.
 
     @property
     def whole_province(self) -> bool:

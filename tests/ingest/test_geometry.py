@@ -8,7 +8,11 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
+from geoapp.ingest import check_boundaries
 from geoapp.ingest import geometry as validate
+from tests.ingest.uploads import geojson, keys, only_error
+
+pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
 GEOD = Geod(ellps="WGS84")
 BOW_TIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
@@ -123,3 +127,56 @@ def test_diff_lists_added_removed_renamed_and_reshaped_units():
     assert reshaped["area_change_pct"] == pytest.approx(expected, abs=0.01)
     assert reshaped["area_change_pct"] == pytest.approx(25.0, abs=0.2)
     assert reshaped["old_area_km2"] == pytest.approx(geodesic_area(cell(1, 0)) / 1e6, rel=1e-4)
+
+
+# ---------------------------------------------------------------- through the upload check
+
+
+def test_bow_tie_polygon_is_repaired_and_reported(published, cao_loc):
+    x, y = cao_loc.geometry.iloc[0].representative_point().coords[0]
+    bow_tie = Polygon([(x, y), (x + 0.01, y + 0.01), (x + 0.01, y), (x, y + 0.01), (x, y)])
+    upload = cao_loc.copy()
+    upload.loc[0, "geometry"] = bow_tie
+    check = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    assert check.ok and "upload_invalid_repaired" in keys(check, "warning")
+    [entry] = check.report["invalid"]
+    assert entry["code"] == cao_loc["commune_code"][0] and entry["reason"].startswith("Self-intersection")
+    assert entry["repair"] == "make_valid(method='structure')" and entry["result_type"] == "MultiPolygon"
+    stored = check.frame.set_index("commune_code").geometry[cao_loc["commune_code"][0]]
+    assert stored.is_valid and stored.geom_type == "MultiPolygon" and len(stored.geoms) == 2
+
+
+@pytest.mark.parametrize("shape, kind", [("representative_point", "Point"), ("boundary", "MultiLineString")])
+def test_points_or_lines_instead_of_polygons(published, cao_loc, shape, kind):
+    geoms = getattr(cao_loc.geometry, shape)
+    geoms = geoms() if callable(geoms) else geoms
+    geoms = geoms.map(lambda g: shapely.MultiLineString([g]) if g.geom_type == "LineString" else g)
+    issue = only_error(check_boundaries("c.geojson", geojson(cao_loc.set_geometry(geoms)), published=published),
+                       "upload_not_polygons")
+    assert issue.params["types"] == [f"{kind}: 22"]
+
+
+def test_empty_geometry_is_an_error(published, cao_loc):
+    upload = cao_loc.copy()
+    upload.loc[3, "geometry"] = None
+    issue = only_error(check_boundaries("c.geojson", geojson(upload), published=published), "upload_empty_geometry")
+    assert issue.params["count"] == 1 and issue.params["units"] == [f"06193 {cao_loc['commune_name'][3]}"]
+
+
+def test_duplicate_codes(published, cao_loc):
+    upload = cao_loc.copy()
+    upload.loc[1, "commune_code"] = "06184"
+    issue = only_error(check_boundaries("c.geojson", geojson(upload), published=published), "upload_code_duplicate")
+    assert issue.params == {"count": 1, "codes": ["06184"]}
+    assert check_boundaries("c.geojson", geojson(upload), published=published).report["codes"]["duplicate"] == ["06184"]
+
+
+def test_missing_and_malformed_codes(published, cao_loc):
+    upload = cao_loc.copy()
+    upload.loc[0, "commune_code"] = ""
+    upload.loc[1, "commune_code"] = "6187a"
+    check = check_boundaries("c.geojson", geojson(upload), published=published)
+    assert check.frame is None and keys(check) == ["upload_code_missing", "upload_code_malformed"]
+    assert check.errors[0].params == {"count": 1, "rows": [1]}
+    assert check.errors[1].params == {"count": 1, "values": ["6187a"]}
+

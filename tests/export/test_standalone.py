@@ -8,8 +8,7 @@ import pytest
 from geoapp.config import load_settings
 from geoapp.maps.view import build_map_view
 from geoapp.export.standalone import content_policy, inline_script, standalone_html
-from tests.test_browser_map import hover, open_map
-from tests.test_security import HOSTILE, publish_hostile_name
+from tests.helpers import hover, open_map
 
 TITLE_VI = "Mức đạt chuẩn nông thôn mới"
 
@@ -64,17 +63,6 @@ def test_click_opens_a_popup_linking_to_the_full_site(client, tmp_path, offline_
     link = page.wait_for_selector(".leaflet-popup-content a", timeout=5000)
     assert link.get_attribute("href") == "http://localhost/communes/06202?lang=vi"
     assert link.get_attribute("target") == "_blank"
-
-
-@pytest.mark.browser
-def test_hostile_commune_name_stays_text(app, client, tmp_path, offline_page):
-    publish_hostile_name(app, "06202")
-    page = open_map(offline_page, save_standalone(client, tmp_path).as_uri())
-    tip = hover(page, "06202")
-    assert HOSTILE in tip.inner_text() and tip.query_selector("img") is None
-    page.wait_for_timeout(200)
-    assert offline_page.dialogs == []
-    assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
 
 
 def test_basemap_only_when_tiles_are_configured(app):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from geopandas.testing import assert_geoseries_equal
+from pandas.testing import assert_frame_equal
 from pyproj import CRS, Geod, Transformer
 
+from geoapp.errors import Invalid
+from geoapp.ingest import check_boundaries
 from geoapp.ingest.crs import (
     CRS_PRESETS,
     VN2000_TOWGS84,
@@ -14,7 +19,10 @@ from geoapp.ingest.crs import (
     preset_crs,
     with_datum_shift,
 )
-from geoapp.errors import Invalid
+from geoapp.storage.base import BOUNDARY_COLUMNS
+from tests.ingest.uploads import CAO_LOC, geojson, keys, only_error, shapefile_zip, swap_xy
+
+pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
 GEOD = Geod(ellps="WGS84")
 DONG_DANG = (106.70, 21.95)  # lon, lat near Đồng Đăng, Cao Lộc
@@ -109,3 +117,56 @@ def test_vietnam_extent_and_diagnosis():
     assert diagnose((106.1, 21.3, 107.4, 22.5), CRS.from_epsg(3405), (100.5, 0.0, 100.5, 0.0))[0] == "upload_crs_degrees"
     key, params = diagnose(metres, CRS.from_epsg(32633), (14.0, 21.0, 15.0, 22.0))
     assert key == "upload_crs_outside" and "32633" in params["crs"]
+
+
+# ---------------------------------------------------------------- through the upload check
+
+
+def test_shapefile_without_prj_needs_a_crs_and_vn2000_langson_reads_it(published, cao_loc, tmp_path):
+    projected = cao_loc.to_crs(preset_crs("vn2000-langson"))
+    assert projected.total_bounds[0] > 400_000 and projected.total_bounds[1] > 2_400_000
+    raw = shapefile_zip(projected, tmp_path, drop=(".prj",))
+    issue = only_error(check_boundaries("caoloc.zip", raw, published=published), "upload_crs_missing")
+    assert "vn2000-langson" in issue.params["presets"]
+    check = check_boundaries("caoloc.zip", raw, crs="vn2000-langson", published=published)
+    assert check.ok, [i.message("en") for i in check.errors]
+    assert check.report["crs"]["from"] == "chosen" and check.report["scope"] == [CAO_LOC]
+    mine = check.frame[check.frame["district_code"] == CAO_LOC].reset_index(drop=True)
+    assert_geoseries_equal(mine.geometry, cao_loc.geometry, check_less_precise=True, normalize=True)
+    assert_frame_equal(pd.DataFrame(mine[BOUNDARY_COLUMNS]), pd.DataFrame(cao_loc[BOUNDARY_COLUMNS]))
+    assert all(abs(c["area_change_pct"]) < 0.001 for c in check.report["diff"]["geometry_changed"])
+
+
+def test_geojson_with_projected_coordinates_and_no_crs(published, cao_loc):
+    raw = geojson(cao_loc.to_crs(preset_crs("vn2000-langson")), crs_member=False)
+    only_error(check_boundaries("caoloc.geojson", raw, published=published), "upload_crs_missing")
+    check = check_boundaries("caoloc.geojson", raw, crs="vn2000-langson", published=published)
+    assert check.ok and check.report["scope"] == [CAO_LOC]
+
+
+def test_swapped_lat_lon(published, cao_loc):
+    swapped = cao_loc.set_geometry(cao_loc.geometry.map(swap_xy))
+    issue = only_error(check_boundaries("caoloc.geojson", geojson(swapped, crs_member=False), published=published),
+                       "upload_crs_swapped")
+    assert "lat/lon swapped" in issue.message("en")
+
+
+def test_wrong_crs_is_caught_by_the_vietnam_extent(published, cao_loc, tmp_path):
+    raw = shapefile_zip(cao_loc.to_crs(preset_crs("vn2000-langson")), tmp_path, drop=(".prj",))
+    issue = only_error(check_boundaries("c.zip", raw, crs="EPSG:32633", published=published), "upload_crs_outside")
+    assert "32633" in issue.params["crs"]
+    degrees_as_metres = geojson(cao_loc.set_crs(3405, allow_override=True))
+    only_error(check_boundaries("c.geojson", degrees_as_metres, published=published), "upload_crs_degrees")
+    only_error(check_boundaries("c.geojson", geojson(cao_loc), crs="EPSG:99999999"), "upload_crs_unknown")
+
+
+def test_a_chosen_crs_overrides_the_file_and_says_so(published, cao_loc):
+    check = check_boundaries("c.geojson", geojson(cao_loc.to_crs(3405)), crs="vn2000-utm48n", published=published)
+    assert check.ok and "upload_crs_overridden" in keys(check, "info")
+
+
+def test_a_crs_that_cannot_reach_wgs84_is_an_error(published, cao_loc, tmp_path):
+    folder = tmp_path / "shp"
+    raw = shapefile_zip(cao_loc, folder, drop=(".prj",), extra={"communes.prj": b'LOCAL_CS["site grid",UNIT["metre",1]]'})
+    assert only_error(check_boundaries("c.zip", raw, published=published), "upload_crs_unusable").params == {"crs": "site grid"}
+

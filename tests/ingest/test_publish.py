@@ -1,6 +1,7 @@
 """The publishing workflow without the web: dry run, pending uploads, publish, conflicts, rollback, CLI."""
 
 import json
+import shutil
 import os
 import time
 import warnings
@@ -8,16 +9,17 @@ import zipfile
 
 import pyogrio
 import pytest
+import yaml
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
-from geoapp.ingest import publish
 from geoapp.cli import main
 from geoapp.config import GEODATA_DIR, load_settings
-from geoapp.ingest.crs import preset_crs
 from geoapp.data.dataset import ensure_store, load_dataset
-from geoapp.export.downloads import boundaries_download
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
+from geoapp.export.downloads import boundaries_download
+from geoapp.ingest import publish
+from geoapp.ingest.crs import preset_crs
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
@@ -259,3 +261,23 @@ def test_cli_indicators(store, settings, tmp_path):
     unknown.write_text("ma_xa,nam,no_such_indicator\n06184,2021,1\n", encoding="utf-8")
     failed = cli(["indicators", "import", str(unknown), "--json"], data_dir)
     assert failed.exit_code == 1 and store.published_versions()["indicators"] == 1
+
+
+def test_table_checks_use_the_catalog_of_the_geodata_setting(settings, tmp_path):
+    """An indicator added to the catalog of GEOAPP_GEODATA_DIR can be uploaded (the check uses that catalog)."""
+    geodata = tmp_path / "geodata"
+    shutil.copytree(GEODATA_DIR, geodata)
+    catalog = yaml.safe_load((geodata / "catalog.yaml").read_text(encoding="utf-8"))
+    catalog["indicators"].append({
+        "id": "wells_total", "program": "schools", "scope": "commune", "kind": "numeric",
+        "vi": "Giếng nước", "en": "Wells", "unit": {"vi": "giếng", "en": "wells"}, "years": [2021],
+        "sources": ["illustrative"],
+    })
+    (geodata / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    store = ensure_store(load_settings({**settings, "GEODATA_DIR": str(geodata)}))
+    table = "commune_code,indicator,year,value,status,source\n06184,wells_total,2021,3,illustrative,illustrative\n"
+    base, check = publish.run_check(load_dataset(store, geodata), "indicators", "w.csv", table.encode(), {})
+    assert check.ok, [i.key for i in check.errors]
+    assert base == 1 and "wells_total" in set(check.frame["indicator"])
+    _, shipped = publish.run_check(published(store), "indicators", "w.csv", table.encode(), {})
+    assert not shipped.ok  # the shipped catalog has no such indicator

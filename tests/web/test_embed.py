@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from geoapp import create_app
-from tests.test_browser_map import POINT_IN_PATH
+from tests.helpers import POINT_IN_PATH
 
 TITLE_VI = "Mức đạt chuẩn nông thôn mới"
 

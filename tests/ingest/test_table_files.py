@@ -1,10 +1,15 @@
 import io
+import zipfile
 
 import openpyxl
 import pytest
 
 from geoapp.errors import Invalid
+from geoapp.ingest import check_indicators
 from geoapp.ingest.table_files import read_table
+from tests.ingest.uploads import only_error
+
+pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
 
 def test_csv_keeps_codes_as_text(tmp_path):
@@ -42,3 +47,21 @@ def test_empty_and_unknown(tmp_path):
         read_table(tmp_path / "t.csv", raw=b"")
     with pytest.raises(Invalid):
         read_table(tmp_path / "t.pdf", raw=b"%PDF")
+
+
+# ---------------------------------------------------------------- through the upload check
+
+
+def test_a_workbook_with_a_broken_sheet_is_an_error(published, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["commune_code", "indicator", "year", "value"])
+    book.active.append(["06184", "schools_total", 2021, 3])
+    book.save(tmp_path / "ok.xlsx")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as good, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as bad:
+        for info in good.infolist():
+            data = good.read(info)
+            bad.writestr(info, data.replace(b"</sheetData>", b"<row></sheetData>") if "sheet1" in info.filename else data)
+    check = check_indicators("broken.xlsx", buf.getvalue(), boundaries=published)
+    assert only_error(check, "error_table_parse").params == {"detail": "ParseError"}
+

@@ -6,7 +6,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from geoapp.config import GEODATA_DIR
-from geoapp.maps.leaflet import ChoroplethLayer, folium_map, geometry_json, map_parts, tile_layer
+from geoapp.maps.leaflet import folium_map, geometry_json, map_parts, tile_layer
 
 
 @pytest.fixture
@@ -56,4 +56,3 @@ def test_options_are_serialised_as_json_not_code(units):
 def test_tile_layer_none():
     assert tile_layer("none", "") is None
     assert tile_layer("", "") is None
-    assert isinstance(ChoroplethLayer({}), ChoroplethLayer)

@@ -8,7 +8,8 @@ import pyogrio
 import pytest
 from pandas.testing import assert_frame_equal
 
-from geoapp.export.downloads import is_number, neutralise
+from geoapp.export.downloads import boundaries_download, indicators_download, is_number, neutralise
+from geoapp.request import parse_table_request
 from tests.accounts import as_user
 
 FORMULAS = {
@@ -173,3 +174,25 @@ def test_downloads_follow_the_login_requirement(settings):
     assert anonymous.status_code == 401 and anonymous.is_json
     viewer = as_user(app, "vera", "viewer")
     assert viewer.get("/api/download/boundaries.geojson").status_code == 200
+
+
+def test_downloads_read_the_requests_dataset_and_old_versions_by_number(app):
+    """A download of the published version comes from the dataset the request started with."""
+    state = app.extensions["geoapp"]
+    seen = state.datasets.get()
+    frame = state.store.read_boundaries()
+    old_name = frame.loc[frame["commune_code"] == "06184", "commune_name"].iloc[0]
+    frame.loc[frame["commune_code"] == "06184", "commune_name"] = "Tên mới"
+    state.store.publish("boundaries", frame, author="t", comment="", base_version=1)
+    table = parse_table_request({"district": "183"}, seen)
+    body = indicators_download(seen, state.store, "csv", table).body.decode("utf-8-sig")
+    assert old_name in body and "Tên mới" not in body
+    current = state.datasets.get()
+    assert "Tên mới" in boundaries_download(current, state.store, "csv").body.decode("utf-8-sig")
+    first = boundaries_download(current, state.store, "csv", version="1")
+    assert first.filename == "boundaries-v1.csv" and old_name in first.body.decode("utf-8-sig")
+
+
+def test_a_download_year_must_be_a_number(client):
+    assert client.get("/api/download/indicators.csv?year=abc").status_code == 400
+    assert client.get("/api/download/indicators.csv?year=2021&indicator=ntm_level").status_code == 200

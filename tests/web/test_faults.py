@@ -23,7 +23,7 @@ from geoapp.storage import open_store
 from geoapp.storage.gpkg import GeoPackageStore
 from tests.accounts import as_user, csrf, published_bytes
 
-HELPER = Path(__file__).with_name("publish_helper.py")
+HELPER = Path(__file__).resolve().parent.parent / "publish_helper.py"
 
 
 def wait_for(condition, proc, timeout=120.0):

@@ -12,8 +12,11 @@ import zipfile
 
 import pytest
 
-from geoapp.ingest import archive
 from geoapp.errors import Invalid
+from geoapp.ingest import Limits, archive, check_boundaries
+from tests.ingest.uploads import only_error, shapefile_zip
+
+pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
 CAPS = {"max_uncompressed": 200 * 1024 * 1024, "max_members": 50, "max_ratio": 100.0}
 
@@ -144,3 +147,34 @@ def test_json_depth_scans_deep_input_without_recursion():
     assert archive.json_depth(raw, 64) > 64
     assert archive.json_depth(raw, 10**7) == 1_000_000
     assert archive.json_depth(b'{"x": ' + b"[" * 64 + b"]" * 64 + b"}", 64) == 65
+
+
+# ---------------------------------------------------------------- through the upload check
+
+
+def test_zip_with_traversal_or_absolute_member_names(cao_loc, tmp_path):
+    for i, name in enumerate(["../communes.dbf", "/etc/communes.dbf", "..\\..\\communes.dbf"]):
+        raw = shapefile_zip(cao_loc, tmp_path / f"z{i}", extra={name: b"x"})
+        issue = only_error(check_boundaries("communes.zip", raw), "upload_zip_unsafe_name")
+        assert issue.params["name"] == name and name in issue.message("en")
+
+
+def test_zip_bomb_by_ratio(cao_loc, tmp_path):
+    raw = shapefile_zip(cao_loc, tmp_path, extra={"padding.txt": b"\0" * (8 * 1024 * 1024)})
+    issue = only_error(check_boundaries("communes.zip", raw), "upload_zip_ratio")
+    assert issue.params["name"] == "padding.txt" and issue.params["ratio"] > 1000
+
+
+def test_zip_bomb_by_total_size_and_member_count(cao_loc, tmp_path):
+    raw = shapefile_zip(cao_loc, tmp_path / "a")
+    only_error(check_boundaries("communes.zip", raw, limits=Limits(max_uncompressed=20_000)), "upload_zip_size")
+    many = shapefile_zip(cao_loc, tmp_path / "b", extra={f"readme{i}.txt": b"x" for i in range(60)})
+    issue = only_error(check_boundaries("communes.zip", many), "upload_zip_members")
+    assert issue.params["max"] == 50 and issue.params["count"] > 60
+
+
+def test_zip_with_a_nested_archive(cao_loc, tmp_path):
+    inner = shapefile_zip(cao_loc, tmp_path / "inner")
+    raw = shapefile_zip(cao_loc, tmp_path / "outer", extra={"more/communes.zip": inner})
+    assert only_error(check_boundaries("communes.zip", raw), "upload_zip_nested").params["name"] == "more/communes.zip"
+

@@ -2,34 +2,9 @@
 
 import pytest
 
-from tests.test_security import HOSTILE, publish_hostile_name
+from tests.helpers import hover, open_map
 
 pytestmark = pytest.mark.browser
-
-POINT_IN_PATH = """(code) => {
-  const path = document.querySelector(`path[data-code="${code}"]`);
-  const r = path.getBoundingClientRect();
-  for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
-    const x = r.left + r.width * i / 20, y = r.top + r.height * j / 20;
-    if (document.elementFromPoint(x, y) === path) return [x, y];
-  }
-  return null;
-}"""
-
-
-def open_map(offline_page, url):
-    page = offline_page.page
-    page.goto(url)
-    page.wait_for_selector(".folium-map[data-state=ready]", timeout=15000)
-    return page
-
-
-def hover(page, code):
-    x, y = page.evaluate(POINT_IN_PATH, code)
-    page.mouse.move(x, y)
-    tip = page.wait_for_selector(".leaflet-tooltip", timeout=5000)
-    return tip
-
 
 def test_map_draws_every_commune_offline(live_server, offline_page):
     page = open_map(offline_page, live_server.url + "/maps/ntm_level?year=2020&district=183")
@@ -64,22 +39,6 @@ def test_search_ignores_diacritics(live_server, offline_page):
     popup = page.wait_for_selector(".leaflet-popup-content", timeout=5000)
     assert "Xã Xuất Lễ" in popup.inner_text()
     assert popup.query_selector("a").get_attribute("href") == "/communes/06202"
-
-
-def test_hostile_name_does_not_execute(app, live_server, offline_page):
-    publish_hostile_name(app, "06202")
-    page = open_map(offline_page, live_server.url + "/maps/ntm_level?district=183")
-    tip = hover(page, "06202")
-    assert HOSTILE in tip.inner_text()
-    assert tip.query_selector("img") is None
-    page.fill("#commune-search", "img")
-    page.locator("#commune-search-results button").first.click()
-    popup = page.wait_for_selector(".leaflet-popup-content")
-    assert popup.query_selector("img") is None and HOSTILE in popup.inner_text()
-    assert page.locator("#data-table img").count() == 0
-    page.wait_for_timeout(300)
-    assert offline_page.dialogs == []
-    assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
 
 
 def test_map_usable_when_tiles_unreachable(settings, browser):
