@@ -106,7 +106,7 @@ class Area:
         return query_params(self)
 
     def canonical(self) -> str:
-        return urlencode(self.params())
+        return urlencode(self.params(), safe=",")
 
 
 def parse_area(args: Mapping, dataset: Dataset, *, default: str) -> Area:
@@ -162,7 +162,7 @@ class MapRequest:
 
     def canonical(self) -> str:
         """Return the canonical query string, e.g. year=2021&district=183&scheme=quantiles&k=5&lang=vi."""
-        return urlencode(self.params())
+        return urlencode(self.params(), safe=",")
 
     @property
     def key(self) -> str:

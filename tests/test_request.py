@@ -45,6 +45,7 @@ def test_whole_province_is_resolved_in_the_area(dataset):
 def test_user_breaks_keep_their_digits(dataset):
     req = parse(dataset, "schools_total", scheme="user", breaks="2.1234567, 5")
     assert req.breaks == (2.1234567, 5.0) and req.params()["breaks"] == "2.1234567,5"
+    assert req.canonical().endswith("scheme=user&k=4&breaks=2.1234567,5&lang=vi")
     assert parse(dataset, "schools_total", scheme="quantiles", breaks="3,5").breaks is None  # only for scheme user
     with pytest.raises(BadRequest):
         parse(dataset, "schools_total", scheme="user")
