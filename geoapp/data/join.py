@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geoapp.ingest.fields import find_field
 from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
@@ -120,6 +119,8 @@ def _match_row(row, columns, units: _Units, district: str | None) -> tuple[str |
 
 def detect_columns(table: pd.DataFrame, **explicit: str | None) -> dict[str, str | None]:
     """Return the table's code, name, district, year and indicator columns."""
+    from geoapp.ingest.fields import find_field  # here: geoapp.ingest imports this module
+
     roles = ("code", "name", "district_code", "district_name", "year", "indicator")
     return {role: find_field(table.columns, role, explicit.get(role)) for role in roles}
 
