@@ -177,3 +177,20 @@ def indicators_convert(file, to_edition, from_edition, output, report_path, cata
         click.echo(f"  {r['outcome']:<13} {to_edition}:{r['commune_code'] or '-'} {r['indicator']} {r['year'] or ''}: "
                    f"{r['detail']}", err=True)
     sys.exit(1 if match.unmatched else 0)
+
+
+@crosswalk.command("export")
+@click.option("--from", "from_edition", default="2021", show_default=True)
+@click.option("--to", "to_edition", default="2025", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="A .csv or .xlsx file.")
+@_GEODATA
+def crosswalk_export(from_edition: str, to_edition: str, output: str, geodata_dir: str | None) -> None:
+    """Write the weighted crosswalk (change type, area share, used or excluded) as CSV or XLSX."""
+    from geoapp.editions.lookup import load_crosswalk
+
+    frame = load_crosswalk(_registry(geodata_dir), from_edition, to_edition).to_frame()
+    if output.lower().endswith(".xlsx"):
+        frame.to_excel(output, index=False, sheet_name=f"crosswalk {from_edition}-{to_edition}")
+    else:
+        frame.to_csv(output, index=False, lineterminator="\n")
+    click.echo(f"wrote {output} ({len(frame)} rows)")

@@ -73,3 +73,26 @@ def test_convert_carries_a_2021_table_forward_and_reports(tmp_path):
     assert ("06187", "ntm_year", "not_converted") in outcomes
     assert ("06625", "schools_total", "not_converted") in outcomes  # Bắc Xa and Kiên Mộc have no value
     assert "not converted" in result.output
+
+
+def test_crosswalk_export_as_xlsx_and_csv(tmp_path):
+    assert run("crosswalk", "export", "-o", str(tmp_path / "cw.xlsx")).exit_code == 0
+    sheet = pd.read_excel(tmp_path / "cw.xlsx", dtype=str)
+    assert len(sheet) == 197 and {"change", "share", "status", "reason"} <= set(sheet.columns)
+    assert sheet.loc[sheet["old_code"] == "06622", "change"].tolist() == ["many_to_many", "many_to_many"]
+    assert run("crosswalk", "export", "-o", str(tmp_path / "cw.csv")).exit_code == 0
+    assert pd.read_csv(tmp_path / "cw.csv", dtype=str)["old_code"].str.fullmatch(r"\d{5}").all()
+
+
+def test_indicators_check_chooses_the_edition_and_says_why(tmp_path):
+    pd.DataFrame({"ten_xa": ["Phường Kỳ Lừa", "Xã Đồng Đăng"], "ocop_3_star": [3, 4]}).to_csv(tmp_path / "t.csv", index=False)
+    data_dir = str(tmp_path / "d")
+    auto = run("indicators", "check", str(tmp_path / "t.csv"), "--units", "auto", "--data-dir", data_dir)
+    assert auto.exit_code == 0, auto.output
+    assert "edition: 2025 (Chose edition 2025: names agree with 2 of 2 rows" in auto.output
+    codes = tmp_path / "codes.csv"
+    pd.DataFrame({"ma_xa": ["06187", "06211"], "v": [1, 2]}).to_csv(codes, index=False)
+    refused = run("indicators", "check", str(codes), "--units", "auto", "--data-dir", data_dir)
+    assert refused.exit_code == 2 and "fit several boundary editions" in refused.output
+    default = run("indicators", "check", str(codes), "--json", "--data-dir", data_dir)
+    assert json.loads(default.output)["edition"] == "2021"
