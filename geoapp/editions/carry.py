@@ -67,7 +67,8 @@ class _Collector:
         self.skipped.append({"commune_code": code, "indicator": indicator, "year": year,
                              "reason": reason, "parts": parts, "message": message})
 
-    def add(self, code: str, indicator: str, year, value: str, parts: list[Part], rule: str, note: str = "") -> None:
+    def add(self, code: str, indicator: str, year, value: str, parts: list[Part], rule: str, note: str = "",
+            number: float | None = None) -> None:
         exact = len(parts) == 1 and parts[0].row.whole
         statuses = {p.status for p in parts}
         if exact:
@@ -80,7 +81,7 @@ class _Collector:
             "commune_code": code, "indicator": indicator, "year": year, "value": value,
             "status": status, "source": source, "note": note, "derived": not exact,
             "from": " ".join(p.row.old_code for p in parts), "rule": rule,
-            "estimated": any(not p.row.whole for p in parts),
+            "estimated": any(not p.row.whole for p in parts), "number": number,
         })
 
 
@@ -105,7 +106,7 @@ def _carry_unit(out: _Collector, ind: Indicator, year, code: str, parts: list[Pa
         total = sum(p.row.share * n for p, n in zip(parts, numbers))
         estimated = any(not p.row.whole for p in parts)
         value = parts[0].value if exact else format_value(round(total, 1) if estimated else total)
-        out.add(code, ind.id, year, value, parts, "sum", note)
+        out.add(code, ind.id, year, value, parts, "sum", note, number=total)
         return
     if rule.rule in ("any", "all"):
         hits = [p.value == rule.value for p in parts]
@@ -136,7 +137,7 @@ def _carry_ratio(out: _Collector, ind: Indicator, carried: pd.DataFrame) -> None
     for key in num.index.intersection(den.index):
         n, d = num.loc[key], den.loc[key]
         code, year = key
-        if float(d["value"]) <= 0:
+        if float(d["number"]) <= 0:
             out.skip(code, ind.id, year, "zero_denominator", d["from"].split())
             continue
         derived = bool(n["derived"] or d["derived"])
@@ -145,13 +146,14 @@ def _carry_ratio(out: _Collector, ind: Indicator, carried: pd.DataFrame) -> None
             status = FACT
         else:
             status = ILLUSTRATIVE if ILLUSTRATIVE in statuses else (DERIVED if derived else n["status"])
+        estimated = bool(n["estimated"] or d["estimated"])
+        ratio = float(n["number"]) / float(d["number"]) * rule.scale
         out.rows.append({
             "commune_code": code, "indicator": ind.id, "year": year,
-            "value": format_value(float(n["value"]) / float(d["value"]) * rule.scale),
+            "value": format_value(round(ratio, 1) if estimated else ratio),
             "status": status, "source": "+".join(sorted({n["source"], d["source"]} - {""})),
             "note": f"ratio: {rule.numerator} / {rule.denominator} of {d['from']}",
-            "derived": derived, "from": d["from"], "rule": "ratio",
-            "estimated": bool(n["estimated"] or d["estimated"]),
+            "derived": derived, "from": d["from"], "rule": "ratio", "estimated": estimated,
         })
 
 
@@ -187,7 +189,7 @@ def carry_values(values: pd.DataFrame, crosswalk: Crosswalk, catalog: Catalog, *
                 continue
             missing = [r.old_code for r in rows if r.old_code not in by_old]
             _carry_unit(out, ind, year, new_code, parts, missing)
-    carried = pd.DataFrame(out.rows, columns=CARRIED_COLUMNS)
+    carried = pd.DataFrame(out.rows, columns=CARRIED_COLUMNS + ["number"])
     for ind in catalog.indicators.values():
         if ind.carry.rule == "ratio":
             _carry_ratio(out, ind, carried)
