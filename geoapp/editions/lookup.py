@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geoapp.catalog import Catalog
-from geoapp.editions.carry import CARRIED_COLUMNS, carry_values, level_at_or_above_id
+from geoapp.editions.carry import CARRIED_COLUMNS, NOT_CARRIED_COLUMNS, carry_values, level_at_or_above_id
 from geoapp.editions.crosswalk import Crosswalk, CrosswalkRow, read_weighted
 from geoapp.editions.model import Registry
 
@@ -63,3 +63,22 @@ def carried_indicator(values: pd.DataFrame, crosswalk: Crosswalk, catalog: Catal
     rows = result.rows[result.rows["indicator"].isin(wanted)].reset_index(drop=True)
     skipped = result.not_carried[result.not_carried["indicator"].isin(wanted)].reset_index(drop=True)
     return CarriedIndicator(ind.id, int(year), ind.carry.rule, rows, skipped)
+
+
+def values_in_edition(values: pd.DataFrame, registry: Registry, catalog: Catalog, edition: str,
+                      indicator_id: str, year: int, *, lang: str = "en") -> CarriedIndicator:
+    """Return one indicator-year on the units of `edition`, for a table collected in the default edition.
+
+    In the default edition the values are returned as they are (not derived, each from its own
+    unit); in another edition they are carried along the crosswalk by the catalog's rule.
+    """
+    registry.get(edition)
+    if edition != registry.default:
+        crosswalk = load_crosswalk(registry, registry.default, edition)
+        return carried_indicator(values, crosswalk, catalog, indicator_id, year, lang=lang)
+    ind = catalog.get(indicator_id)
+    rows = values[(values["indicator"] == ind.id) & (values["year"].astype(int) == int(year))].copy()
+    rows = rows.drop_duplicates("commune_code", keep="last")
+    rows["derived"], rows["from"], rows["rule"], rows["estimated"] = False, rows["commune_code"], "", False
+    return CarriedIndicator(ind.id, int(year), "", rows[CARRIED_COLUMNS].reset_index(drop=True),
+                            pd.DataFrame(columns=NOT_CARRIED_COLUMNS))

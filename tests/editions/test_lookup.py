@@ -44,3 +44,16 @@ def test_an_indicator_that_is_not_carried_says_why(shipped):
     values, crosswalk, catalog = shipped
     carried = carried_indicator(values, crosswalk, catalog, "ntm_year", 2021, lang="vi")
     assert carried.rows.empty and carried.rule == "none" and "năm" in carried.reason.lower()
+
+
+def test_values_in_either_edition(shipped):
+    from geoapp.editions.lookup import values_in_edition
+
+    values, _, catalog = shipped
+    registry = load_registry(GEODATA_DIR)
+    old = values_in_edition(values, registry, catalog, "2021", "schools_total", 2021).by_unit()
+    new = values_in_edition(values, registry, catalog, "2025", "schools_total", 2021).by_unit()
+    assert len(old) == 194 and len(new) == 65
+    assert old["06187"]["from"] == ["06187"] and not old["06187"]["derived"]
+    assert new["06187"]["derived"] and new["06187"]["from"] == KY_LUA_PARTS
+    assert float(new["06187"]["value"]) == sum(float(old[c]["value"]) for c in KY_LUA_PARTS)
