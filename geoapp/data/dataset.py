@@ -14,7 +14,7 @@ from geoapp.errors import Conflict, NotFound
 from geoapp.data.values import with_derived
 from geoapp.data.names import ascii_key
 from geoapp.storage import Store, open_store
-from geoapp.storage.base import version_token
+from geoapp.storage.base import LEGACY_EDITION, edition_kind, version_token
 
 SYSTEM_USER = "system"
 
@@ -49,16 +49,39 @@ def ensure_store(settings: dict) -> Store:
     return store
 
 
-def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
-    """Publish the built-in data for every kind that has no published version yet."""
-    loaded = []
+def read_edition_boundaries(geodata_dir: str | Path, edition: str) -> gpd.GeoDataFrame:
+    """Read the shipped polygons of a boundary edition listed in geodata/editions.yaml."""
+    from geoapp.editions.model import load_registry
+
+    registry = load_registry(geodata_dir)
+    frame = gpd.read_file(registry.path(registry.get(edition).boundaries_file), engine="pyogrio")
+    for col in frame.columns.drop("geometry"):
+        frame[col] = frame[col].astype("string")
+    return frame
+
+
+def built_in_readers(geodata_dir: str | Path) -> dict:
+    """Return {kind: reader of the shipped data} for every built-in kind, editions included."""
+    from geoapp.editions.model import load_registry
+
     readers = {"boundaries": read_default_boundaries, "indicators": read_default_indicators}
-    for kind, version in store.published_versions().items():
-        if version is not None:
+    for code in load_registry(geodata_dir).editions:
+        if code != LEGACY_EDITION:
+            readers[edition_kind(code)] = lambda path, code=code: read_edition_boundaries(path, code)
+    return readers
+
+
+def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
+    """Publish the built-in data (boundary editions included) for every kind that has no published version yet."""
+    loaded = []
+    published = store.published_versions()
+    readers = built_in_readers(geodata_dir)
+    for kind, reader in readers.items():
+        if published.get(kind) is not None:
             continue
         try:
             store.publish(
-                kind, readers[kind](geodata_dir), author=SYSTEM_USER,
+                kind, reader(geodata_dir), author=SYSTEM_USER,
                 comment="built-in Lạng Sơn data", base_version=None,
             )
             loaded.append(kind)

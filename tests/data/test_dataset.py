@@ -7,7 +7,7 @@ from geoapp.data.dataset import DatasetCache, ensure_store, load_default, read_d
 
 def test_first_start_publishes_the_built_in_data_once(settings):
     store = ensure_store(load_settings(settings))
-    assert store.published_versions() == {"boundaries": 1, "indicators": 1}
+    assert store.published_versions() == {"boundaries": 1, "indicators": 1, "boundaries:2025": 1}
     assert load_default(store, GEODATA_DIR) == []  # nothing left to load
     assert [v.version for v in store.history("boundaries")] == [1]
     shipped = read_default_boundaries(GEODATA_DIR)
@@ -26,11 +26,11 @@ def test_cache_reloads_when_the_data_version_changes(settings):
     frame.loc[frame["commune_code"] == "06184", "commune_name"] = "Thị trấn Đồng Đăng (mới)"
     store.publish("boundaries", frame, author="t", comment="", base_version=1)
     second = cache.get()
-    assert second is not first and second.version == "b2.i1"
+    assert second is not first and second.version == "b2.i1.e2025-1"
     assert second.commune("06184")["commune_name"] == "Thị trấn Đồng Đăng (mới)"
     store.rollback("boundaries", 1, author="t", comment="", base_version=2)
     third = cache.get()
-    assert third.version == "b1.i1"
+    assert third.version == "b1.i1.e2025-1"
     assert_geodataframe_equal(gpd.GeoDataFrame(third.communes), gpd.GeoDataFrame(first.communes))
 
 

@@ -15,12 +15,14 @@ def test_store_file_is_a_geopackage_with_every_version(app, settings):
     assert "boundaries" in layers and "indicator_values" in layers
     read = pyogrio.read_dataframe(store.path, layer="boundaries")
     assert read.crs.to_epsg() == 4326
-    assert sorted(read["version"].unique()) == [1, 2]
-    v2 = read[read["version"] == 2].set_index("commune_code")
+    legacy = read[read["kind"] == "boundaries"]
+    assert sorted(legacy["version"].unique()) == [1, 2]
+    v2 = legacy[legacy["version"] == 2].set_index("commune_code")
     assert v2.loc["06202", "commune_name"] == "Xã Xuất Lễ (v2)"
     assert v2.geometry.is_valid.all() and len(v2) == 194
     info = pyogrio.read_info(store.path, layer="boundaries")
-    assert info["features"] == 388
+    assert info["features"] == 2 * 194 + 65  # two versions of the 2021 edition, one of the 2025 edition
+    assert (read["kind"] == "boundaries:2025").sum() == 65
 
 
 def test_geometry_blob_round_trip():

@@ -433,7 +433,7 @@ def test_cli_upgrade_and_load_default(backend_settings, other_store):
     assert loaded.exit_code == 0 and "loaded: boundaries, indicators" in loaded.output
     again = run_db(backend_settings, "load-default")
     assert again.exit_code == 0 and "nothing loaded" in again.output
-    assert store.published_versions() == {"boundaries": 1, "indicators": 1}
+    assert store.published_versions() == {"boundaries": 1, "indicators": 1, "boundaries:2025": 1}
     assert_geodataframe_equal(store.read_boundaries(), boundary_frame(boundaries()))
     assert [h.author for h in store.history("indicators")] == ["system"]
 
@@ -511,7 +511,7 @@ def test_main_routes_on_each_backend(backend_client, backend_app):
         response = backend_client.get(url)
         assert response.status_code == 200, url
     health = backend_client.get("/healthz").json
-    assert health["status"] == "ok" and health["data_version"] == "b1.i1" and health["communes"] == 194
+    assert health["status"] == "ok" and health["data_version"] == "b1.i1.e2025-1" and health["communes"] == 194
     assert len(backend_client.get("/api/boundaries.geojson").json["features"]) == 22
     values = backend_client.get("/api/maps/ntm_level.json?year=2020").json["values"]
     assert values["06202"]["raw"] == "dat_chuan" and values["06202"]["status"] == "fact"
@@ -529,7 +529,7 @@ def test_publish_is_served_on_the_next_request(backend_client, backend_app):
     publish(store, "indicators", table)
     after = backend_client.get(url, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
-    assert after.json["values"]["06202"]["raw"] == "kieu_mau" and after.json["data_version"] == "b1.i2"
+    assert after.json["values"]["06202"]["raw"] == "kieu_mau" and after.json["data_version"] == "b1.i2.e2025-1"
     store.rollback("indicators", 1, author="an", comment="", base_version=2)
     assert backend_client.get(url).json["values"]["06202"]["raw"] == "dat_chuan"
-    assert backend_client.get("/healthz").json["data_version"] == "b1.i1"
+    assert backend_client.get("/healthz").json["data_version"] == "b1.i1.e2025-1"

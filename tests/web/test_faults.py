@@ -92,7 +92,7 @@ def test_killed_gpkg_publish_leaves_the_previous_version(settings, tmp_path):
     assert published_bytes(app, client) == served
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert conn.execute("SELECT COUNT(*) FROM boundaries").fetchone() == (len(before[2]),)
+        assert conn.execute("SELECT COUNT(*) FROM boundaries WHERE kind = 'boundaries'").fetchone() == (len(before[2]),)
     assert_next_publish_works(reopened, before[0]["boundaries"])
 
 

@@ -127,14 +127,14 @@ def publish_changes(store) -> None:
 
 
 def assert_new(bodies: dict) -> None:
-    assert json.loads(bodies["health"])["data_version"] == "b2.i2"
+    assert json.loads(bodies["health"])["data_version"] == "b2.i2.e2025-1"
     values = json.loads(bodies["values"])
-    assert values["data_version"] == "b2.i2"
+    assert values["data_version"] == "b2.i2.e2025-1"
     assert values["values"]["06202"]["raw"] == "kieu_mau" and values["values"]["06202"]["name"] == NEW_NAME
     assert NEW_NAME in bodies["page"].decode() and NEW_NAME in bodies["commune"].decode()
     names = {f["properties"]["code"]: f["properties"]["name"] for f in json.loads(bodies["geometry"])["features"]}
     assert names["06202"] == NEW_NAME
-    assert b'"b2.i2"' in bodies["export_html"] and b'"b1.i1"' not in bodies["export_html"]
+    assert b'"b2.i2.e2025-1"' in bodies["export_html"] and b'"b1.i1.e2025-1"' not in bodies["export_html"]
     assert f"06202,{NEW_NAME},183,Huyện Cao Lộc,ntm_level,2020,kieu_mau,".encode() in bodies["download"]
 
 
@@ -143,7 +143,7 @@ def test_publish_is_seen_by_every_worker(server, backend_settings):
     before = {pid: fetch_all(conn) for pid, conn in pinned.items()}
     etags = {pid: get(conn, URLS["values"])[1]["ETag"] for pid, conn in pinned.items()}
     for pid, bodies in before.items():
-        assert json.loads(bodies["health"])["data_version"] == "b1.i1"
+        assert json.loads(bodies["health"])["data_version"] == "b1.i1.e2025-1"
         assert json.loads(bodies["values"])["values"]["06202"]["raw"] == "dat_chuan"
         assert fetch_all(pinned[pid])["export_svg"] == bodies["export_svg"]  # exports are reproducible
         assert get_if_none_match(pinned[pid], URLS["values"], etags[pid])[0] == 304
@@ -170,7 +170,7 @@ def test_publish_is_seen_by_every_worker(server, backend_settings):
         values = json.loads(get(conn, URLS["values"])[2])
         conn.close()
         seen.add(health["pid"])
-        assert health["data_version"] == "b2.i2" and values["values"]["06202"]["raw"] == "kieu_mau"
+        assert health["data_version"] == "b2.i2.e2025-1" and values["values"]["06202"]["raw"] == "kieu_mau"
     assert seen == set(pinned)
     for conn in pinned.values():
         conn.close()
