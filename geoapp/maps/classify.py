@@ -98,6 +98,22 @@ def break_numbers(text: str) -> list[str]:
     return [p for p in re.split(r"[,\s]+", text) if p]
 
 
+def breaks_input_text(breaks, lang: str, typed: str | None = None) -> str:
+    """Return user breaks for the breaks field: as typed when that text means these breaks,
+    else as a reader types them ("33,3; 66,6" in Vietnamese, "33.3, 66.6" in English).
+
+    `parse_breaks` reads the text back to the same numbers (no rounding, no thousands separator).
+    """
+    if not breaks:
+        return ""
+    if typed and parse_breaks(typed) == [float(b) for b in breaks]:
+        return typed.strip()
+    numbers = [f"{float(b):.15g}" for b in breaks]
+    if lang == "vi":
+        return "; ".join(n.replace(".", ",") for n in numbers)
+    return ", ".join(numbers)
+
+
 def parse_breaks(text: str | None) -> list[float] | None:
     """Parse user breaks "1, 2.5, 4" or "1; 2,5; 4" (ascending numbers) or raise BadRequest."""
     if not text or not str(text).strip():

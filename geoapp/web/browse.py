@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 
-from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
+from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES, breaks_input_text
 from geoapp.errors import NotFound
 from geoapp.maps.profile import commune_profile
 from geoapp.maps.leaflet import highlight_options
@@ -51,7 +51,7 @@ def map_page(indicator):
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
         search_index=data.search_index(view.request.area.code),
-        breaks=view.request.breaks_text,
+        breaks=breaks_input_text(view.breaks, view.lang, typed=request.args.get("breaks")),
     )
 
 

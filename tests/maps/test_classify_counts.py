@@ -6,7 +6,7 @@ import pytest
 from geoapp.catalog import load_catalog
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import BadRequest
-from geoapp.maps.classify import NODATA_CLASS, NOT_APPLICABLE_CLASS, classify, parse_breaks
+from geoapp.maps.classify import NODATA_CLASS, NOT_APPLICABLE_CLASS, breaks_input_text, classify, parse_breaks
 
 
 @pytest.fixture
@@ -112,3 +112,16 @@ def test_breaks_parser_reads_vietnamese_decimals(text, expected):
 def test_breaks_parser_rejects_bad_input(text):
     with pytest.raises(BadRequest):
         parse_breaks(text)
+
+
+@pytest.mark.parametrize("lang, text", [("vi", "33,3; 1234,25; 66666,6"), ("en", "33.3, 1234.25, 66666.6")])
+def test_breaks_field_shows_breaks_as_the_reader_types_them(lang, text):
+    breaks = [33.3, 1234.25, 66666.6]
+    assert breaks_input_text(breaks, lang) == text
+    assert parse_breaks(text) == breaks
+
+
+def test_breaks_field_keeps_the_text_typed_when_it_means_the_same_breaks():
+    assert breaks_input_text([3.0, 5.0], "vi", typed="3,5") == "3,5"
+    assert breaks_input_text([33.3, 66.6], "vi", typed=" 33,3; 66,6 ") == "33,3; 66,6"
+    assert breaks_input_text([33.3, 66.6], "vi", typed="1, 2") == "33,3; 66,6"  # another request's text
