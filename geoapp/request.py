@@ -179,7 +179,7 @@ class MapRequest:
         return query_params(self)
 
     def canonical(self) -> str:
-        """Return the canonical query string, e.g. year=2021&district=183&scheme=quantiles&k=5&lang=vi."""
+        """Return the canonical query string, e.g. year=2021&district=183&units=2021&scheme=quantiles&k=5&lang=vi."""
         return urlencode(self.params(), safe=",")
 
     @property
