@@ -152,3 +152,11 @@ def test_side_by_side_page_has_both_editions(client):
     assert r.status_code == 200
     assert 'data-sync-map="2021"' in html and 'data-sync-map="2025"' in html
     assert "geoapp-sync.js" in html and "units=2025" in html and "units=2021" in html
+
+
+def test_units_switch_on_both_backends(backend_client):
+    payload = backend_client.get("/api/maps/ntm_level.json?units=2025&district=all&lang=en").get_json()
+    assert payload["units"] == "2025" and len(payload["values"]) == 65
+    assert any(v["derived"] for v in payload["values"].values())
+    html = backend_client.get("/communes/2025/06211?lang=en").get_data(as_text=True)  # Xã Cao Lộc since 2025
+    assert "<h1>Xã Cao Lộc</h1>" in html and 'href="/communes/06211"' in html
