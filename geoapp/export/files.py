@@ -12,6 +12,7 @@ import geoapp
 from geoapp.cache import Cache, CacheKey, file_cache
 from geoapp.data.dataset import Dataset
 from geoapp.export.options import FORMATS, ExportOptions
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.export.print_page import render_static
 from geoapp.export.standalone import standalone_html
 from geoapp.maps.view import build_map_view
@@ -31,6 +32,8 @@ class ExportFile:
 def export_filename(request: MapRequest, options: ExportOptions) -> str:
     """Return the download name, e.g. ntm_level_2021_183_a4-landscape.pdf."""
     parts = [request.indicator, str(request.year), request.district]
+    if request.area.units != LEGACY_EDITION:  # ntm_level_2021_183_units2025_a4-landscape.pdf
+        parts.append(f"units{request.area.units}")
     if options.fmt in ("pdf", "svg", "png"):
         parts.append(f"a4-{options.orientation}")
     if options.fmt == "png":

@@ -10,8 +10,10 @@ import pandas as pd
 from geoapp.catalog import Indicator
 from geoapp.data.dataset import Dataset
 from geoapp.data.names import ascii_key
-from geoapp.data.values import ILLUSTRATIVE, numeric, select
+from geoapp.data.values import ILLUSTRATIVE, numeric
+from geoapp.editions.units import edition_values, parts_text, rule_text
 from geoapp.i18n import format_number, translate
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.maps.classify import Classification, classify
 from geoapp.request import ALL_DISTRICTS, MapRequest, parse_map_request, parse_year
 
@@ -29,6 +31,22 @@ class MapView:
     frame: gpd.GeoDataFrame
     classification: Classification
     data_version: str
+    not_carried: str = ""  # why the indicator is not shown on these units (no carry rule), else ""
+
+    @property
+    def units(self) -> str:
+        """The boundary edition of the units shown."""
+        return self.request.area.units
+
+    @property
+    def source_edition(self) -> str:
+        """The edition of the units the values were collected on (the codes in `from`)."""
+        return LEGACY_EDITION
+
+    @property
+    def derived(self) -> bool:
+        """True when any value shown is derived from several old communes (or part of one)."""
+        return bool(self.frame["derived"].any())
 
     @property
     def year(self) -> int:
@@ -85,6 +103,11 @@ class MapView:
                     "source": rec.source or "",
                     "color": rec.color,
                     "cls": int(rec.cls),
+                    "derived": bool(rec.derived),
+                    "from": str(rec.parts_from).split(),
+                    "rule": rec.rule,
+                    "rule_text": rec.rule_text,
+                    "parts": list(rec.parts),
                 }
             )
         return out
@@ -111,12 +134,13 @@ def previous_year(year: int, years: list[int]) -> int | None:
     return earlier[-1] if earlier else None
 
 
-def _previous_display(dataset: Dataset, indicator: Indicator, year: int, years: list[int], codes: pd.Series, lang: str) -> list[str]:
-    """Return each commune's value in the previous year with data, as readers see it ("" if no such year)."""
+def _previous_display(dataset: Dataset, indicator: Indicator, year: int, years: list[int], codes: pd.Series, lang: str,
+                      units: str) -> list[str]:
+    """Return each unit's value in the previous year with data, as readers see it ("" if no such year)."""
     prev = previous_year(year, years)
     if prev is None:
         return [""] * len(codes)
-    rows = select(dataset.values, indicator.id, prev).set_index("commune_code")["value"]
+    rows = edition_values(dataset, units, indicator.id, prev, lang).rows.set_index("commune_code")["value"]
     return [display_value(rows.get(code), indicator, lang) for code in codes]
 
 
@@ -132,16 +156,25 @@ def build_map_view(dataset: Dataset, request: MapRequest | str, **params) -> Map
     indicator = dataset.catalog.get(request.indicator)
     years = dataset.years(indicator.id)
     units = request.area.communes(dataset)
-    rows = select(dataset.values, indicator.id, request.year)
-    keep = ["commune_code", "value", "status", "source", "note"]
-    frame = units.merge(rows[keep], on="commune_code", how="left")
-    frame[keep[1:]] = frame[keep[1:]].fillna("")
     lang = request.lang
+    edition = request.area.units
+    carried = edition_values(dataset, edition, indicator.id, request.year, lang)
+    rows = carried.rows.rename(columns={"from": "parts_from"})
+    keep = ["commune_code", "value", "status", "source", "note", "parts_from", "rule"]
+    frame = units.merge(rows[keep + ["derived", "estimated"]], on="commune_code", how="left")
+    frame[keep[1:]] = frame[keep[1:]].fillna("")
+    frame["derived"] = frame["derived"].fillna(False).astype(bool)
+    frame["estimated"] = frame["estimated"].fillna(False).astype(bool)
+    frame["rule_text"] = [rule_text(r, lang) for r in frame["rule"]]
+    frame["parts"] = [
+        parts_text(dataset, edition, c, lang) if edition != dataset.default_edition else [] for c in frame["commune_code"]
+    ]
     breaks = list(request.breaks) if request.breaks else None
     classes = classify(frame["value"], indicator, request.scheme, request.k, breaks, lang)
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
     frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
-    frame["previous"] = _previous_display(dataset, indicator, request.year, years, frame["commune_code"], lang)
+    frame["previous"] = _previous_display(dataset, indicator, request.year, years, frame["commune_code"], lang, edition)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
-    return MapView(request, indicator, years, request.area.name(dataset, lang), frame, classes, dataset.version)
+    return MapView(request, indicator, years, request.area.name(dataset, lang), frame, classes, dataset.version,
+                   carried.reason)

@@ -68,7 +68,8 @@ def _attachment(download):
 
 @bp.get("/download/boundaries.<fmt>")
 def download_boundaries(fmt):
-    return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version")))
+    units = request.args.get("units") or None
+    return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version"), units))
 
 
 @bp.get("/download/indicators.<fmt>")

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, render_template, url_for
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.errors import NotFound
 from geoapp.maps.profile import commune_profile
+from geoapp.maps.unit_profile import successors
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset
@@ -50,13 +51,14 @@ def map_page(indicator):
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=data.search_index(view.request.area.code),
+        search_index=[{k: row[k] for k in ("code", "name", "key")} for row in view.rows()],
         breaks=view.request.breaks_text,
     )
 
 
 @bp.get("/communes/<code>")
 def commune(code):
+    """A commune of the default edition (2021): /communes/06187 keeps meaning the 2021 commune."""
     profile = commune_profile(dataset(), code, current_lang())
     district = profile.unit["district_code"]
     options = highlight_options(
@@ -68,7 +70,8 @@ def commune(code):
     html, script = render_folium(dataset().communes_of(district).total_bounds, options)
     facts = dataset().facts_about("commune", code).to_dict("records")
     return render_template(
-        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script
+        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script,
+        successors=successors(dataset(), code),
     )
 
 

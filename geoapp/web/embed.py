@@ -10,16 +10,16 @@ from geoapp.i18n import translate
 from geoapp.maps.view import MapView
 from geoapp.web.security import allow_framing
 from geoapp.web.state import dataset, state
-from geoapp.web.responses import current_view, map_options, map_request, render_folium
+from geoapp.web.responses import current_view, map_options, map_request, profile_url_template, render_folium
 
 bp = Blueprint("embed", __name__)
 
 FRAME_HEIGHT = 560
 
 
-def profile_template(lang: str) -> str:
-    """Return the absolute URL of a commune profile with a {code} placeholder."""
-    return url_for("browse.commune", code="CODE", lang=lang, _external=True).replace("CODE", "{code}")
+def profile_template(lang: str, units: str | None = None) -> str:
+    """Return the absolute URL of a unit's profile (in its edition) with a {code} placeholder."""
+    return profile_url_template(units or dataset().default_edition, lang=lang, _external=True)
 
 
 def iframe_snippet(src: str, title: str) -> str:
@@ -69,7 +69,7 @@ def embed_map(indicator):
         view=view,
         map_html=html,
         map_script=script,
-        profile_url=profile_template(view.lang),
+        profile_url=profile_template(view.lang, view.units),
         full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.request.params()),
     )
 
@@ -79,7 +79,7 @@ def export_file(indicator, fmt):
     options = parse_export_options(fmt, request.args, state().settings)
     req = map_request(indicator)
     out = export_map(
-        dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang), cache=state().files
+        dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang, req.area.units), cache=state().files
     )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
