@@ -16,6 +16,7 @@ from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
 from geoapp.web.errors import respond
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive
 from geoapp.web.state import dataset, state
 
 bp = Blueprint("admin", __name__)
@@ -118,6 +119,7 @@ def _form_context(kind: str, options: dict) -> dict:
 
 @bp.post("/upload/<kind>")
 @require("editor")
+@expensive()
 def upload(kind):
     kind = _kind(kind)
     file = request.files.get("file")
@@ -151,6 +153,7 @@ def _report(token: str, check, *, conflict: str | None = None, status: int | Non
 
 @bp.post("/pending/<token>/recheck")
 @require("editor")
+@expensive()
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None

@@ -10,6 +10,7 @@ from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive, gis_download, heavy_classification
 from geoapp.web.state import dataset, setting, state
 from geoapp.web.responses import cached_json, current_view
 
@@ -29,6 +30,7 @@ def boundaries():
 
 
 @bp.get("/maps/<indicator>.json")
+@expensive(when=heavy_classification)
 def map_values(indicator):
     current_view(indicator)  # validates the parameters before any cached answer
     key = ("values", indicator, tuple(sorted(request.args.items())), current_lang())
@@ -66,11 +68,13 @@ def _attachment(download):
 
 
 @bp.get("/download/boundaries.<fmt>")
+@expensive(when=gis_download)
 def download_boundaries(fmt):
     return _attachment(boundaries_download(state().store, fmt, request.args.get("version")))
 
 
 @bp.get("/download/indicators.<fmt>")
+@expensive(when=gis_download)
 def download_indicators(fmt):
     args = {key: request.args.get(key) or None for key in ("district", "indicator", "year")}
     return _attachment(

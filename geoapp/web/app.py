@@ -10,7 +10,7 @@ from flask import Flask, send_from_directory
 
 from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data.dataset import DatasetCache, ensure_store
-from geoapp.web import errors, i18n, security
+from geoapp.web import errors, i18n, limits, security
 from geoapp.web.state import AppState
 from geoapp.web.responses import compress_response
 
@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     _vendor(app)
     i18n.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
     errors.init_app(app)
 
     from geoapp.web import admin, api, auth, browse, embed

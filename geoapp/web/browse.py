@@ -11,6 +11,7 @@ from geoapp.errors import NotFound
 from geoapp.maps.profile import commune_profile
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.state import dataset, setting
 from geoapp.web.responses import current_view, map_options, render_folium
 
@@ -35,6 +36,7 @@ def index():
 
 
 @bp.get("/maps/<indicator>")
+@expensive(when=heavy_classification)
 def map_page(indicator):
     view = current_view(indicator)
     data = dataset()

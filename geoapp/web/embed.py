@@ -9,6 +9,7 @@ from geoapp.export import EXPORT_PARAMS, export_map
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.security import allow_framing
 from geoapp.web.state import dataset, setting, state
 from geoapp.web.responses import current_view, map_options, render_folium
@@ -63,6 +64,7 @@ def inject_share_links():
 
 
 @bp.get("/embed/<indicator>")
+@expensive(when=heavy_classification)
 def embed_map(indicator):
     allow_framing()
     view = current_view(indicator)
@@ -78,6 +80,7 @@ def embed_map(indicator):
 
 
 @bp.get("/maps/<indicator>.<fmt>")
+@expensive()
 def export_file(indicator, fmt):
     lang = current_lang()
     params = {key: request.args.get(key) or None for key in EXPORT_PARAMS}
