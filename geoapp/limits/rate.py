@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from geoapp.limits.errors import TooManyRequests
+from geoapp.util import create_private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -36,14 +36,6 @@ class RatePolicy:
     def seconds_to_one(self, tokens: float) -> float:
         """Return how long until a bucket with `tokens` holds one token."""
         return (1.0 - tokens) / self.per_second
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` readable by its owner only, if it does not exist yet."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 class RateLimiter:

@@ -22,6 +22,9 @@ from geoapp.storage.base import (
     check_kind,
     indicator_frame,
 )
+from geoapp.storage.sessions import SQLITE_SCHEMA as SESSION_SCHEMA
+from geoapp.storage.sessions import SessionTables
+from geoapp.util import create_private_file, restrict_to_owner
 
 _GPKG_APPLICATION_ID = 0x47504B47
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -85,8 +88,10 @@ def from_gpkg_blob(blob: bytes):
     return shapely.from_wkb(bytes(blob[offset:]))
 
 
-class GeoPackageStore(Store):
+class GeoPackageStore(SessionTables, Store):
     """Store in a GeoPackage file; publishing is one SQLite write transaction."""
+
+    PARAM = "?"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -108,6 +113,9 @@ class GeoPackageStore(Store):
         finally:
             conn.close()
 
+    def _read_conn(self):
+        return self._read()
+
     @contextmanager
     def _write(self):
         """Yield a connection inside BEGIN IMMEDIATE; commit on success, roll back on error."""
@@ -125,11 +133,15 @@ class GeoPackageStore(Store):
 
     def init(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)  # SQLite gives the -wal and -shm files the same mode
+        for path in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            restrict_to_owner(path)
         conn = self._connect()
         try:
             conn.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")
             conn.execute("PRAGMA user_version=10400")
             conn.executescript(_SCHEMA)
+            conn.executescript(SESSION_SCHEMA)
         finally:
             conn.close()
 

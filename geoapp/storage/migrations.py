@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from geoapp.storage.sessions import POSTGIS_SCHEMA as POSTGIS_SESSION_SCHEMA
+
 # Key of the transaction-level advisory lock that serialises concurrent upgrades.
 LOCK_KEY = 0x67656F617070  # "geoapp"
 
@@ -73,6 +75,7 @@ CREATE TABLE geoapp_users (
   created_at timestamptz NOT NULL DEFAULT now());
 """,
     ),
+    Migration(2, "login sessions and failed-login counters", POSTGIS_SESSION_SCHEMA),
 )
 
 
