@@ -14,7 +14,7 @@ from geoapp.accounts import allows, authenticate
 from geoapp.errors import BadRequest, Forbidden, Unauthorized
 from geoapp.limits import LoginThrottled
 from geoapp.limits.login import LoginPolicy, LoginThrottle
-from geoapp.sessions import SessionPolicy, end_session, session_user, start_session
+from geoapp.sessions import SessionPolicy, end_session, purge_expired, session_user, start_session
 from geoapp.web.i18n import current_lang
 from geoapp.web.limits import client_address
 from geoapp.web.state import setting, state
@@ -151,6 +151,7 @@ def login():
         return render_template("login.html", next=target, failed=True, name=name), 401
     throttle.succeeded(name)
     end_session(store, session.get("sid"))
+    purge_expired(store, SessionPolicy.from_settings(state().settings), now())
     session.clear()
     session["sid"] = start_session(store, user, now())
     home = url_for("admin.index") if allows(user["role"], "editor") else url_for("browse.index")

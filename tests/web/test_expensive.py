@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import threading
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from geoapp import create_app
 from geoapp.limits import SlotPool, limits_dir
 from geoapp.web import embed
+from tests.accounts import as_user, csrf
 from tests.conftest import LiveServer
 
 EXPORT = "/maps/ntm_level.svg?year=2020"
@@ -103,6 +105,18 @@ def test_pool_held_by_another_process_refuses_every_expensive_route(one_slot):
         assert "server is busy" in english
     for url in expensive:
         assert client.get(url).status_code == 200, url
+
+
+def test_upload_dry_run_is_expensive_work(one_slot):
+    app = create_app(one_slot)
+    editor = as_user(app, "ed", "editor")
+    token = csrf(editor, "/admin/upload/indicators")
+    upload = {"csrf_token": token, "file": (io.BytesIO(b"commune_code,value\n06202,1\n"), "table.csv")}
+    with HeldSlots(app):
+        refused = editor.post("/admin/upload/indicators", data=upload, content_type="multipart/form-data")
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    upload["file"] = (io.BytesIO(b"commune_code,value\n06202,1\n"), "table.csv")
+    assert editor.post("/admin/upload/indicators", data=upload, content_type="multipart/form-data").status_code != 503
 
 
 def test_rate_limit_per_client_returns_429(settings):

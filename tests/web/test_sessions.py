@@ -161,3 +161,13 @@ def test_absolute_lifetime(backend_app, clock):
     clock.advance(lifetime - elapsed + 1)
     assert not reaches_users_page(admin)
     assert login(admin, "boss").status_code == 302 and reaches_users_page(admin)
+
+
+def test_expired_sessions_are_purged_at_the_next_login(backend_app, clock):
+    store = backend_app.extensions["geoapp"].store
+    old = as_user(backend_app, "boss", "admin")
+    old_token = backend_app.session_interface.get_signing_serializer(backend_app).loads(session_cookie(old))["sid"]
+    clock.advance(backend_app.config["GEOAPP"]["SESSION_MAX_HOURS"] * 3600 + 1)
+    assert store.get_session(token_hash(old_token)) is not None  # never used again, still stored
+    assert login(backend_app.test_client(), "boss").status_code == 302
+    assert store.get_session(token_hash(old_token)) is None
