@@ -8,6 +8,7 @@ from flask import Flask, current_app, request
 
 from geoapp.errors import GeoappError
 from geoapp.limits import ExpensiveGuard
+from geoapp.web.responses import map_request
 from geoapp.web.state import dataset, setting
 
 GIS_DOWNLOAD_FORMATS = {"gpkg", "zip", "xlsx"}
@@ -37,12 +38,15 @@ def expensive(when=None):
     return decorate
 
 
-def heavy_classification(**_) -> bool:
-    """True when the request asks for natural breaks over more units than EXPENSIVE_JENKS_UNITS."""
-    if request.args.get("scheme") != "natural_breaks":
+def heavy_classification(indicator: str | None = None, **_) -> bool:
+    """True when the map request asks for natural breaks over more units than EXPENSIVE_JENKS_UNITS."""
+    if indicator is None:
         return False
     try:
-        units = dataset().communes_of(request.args.get("district") or setting("DEFAULT_DISTRICT"))
+        req = map_request(indicator)
+        if req.scheme != "natural_breaks":
+            return False
+        units = req.area.communes(dataset())
     except GeoappError:
         return False  # the view answers with its own error
     return len(units) > int(setting("EXPENSIVE_JENKS_UNITS"))

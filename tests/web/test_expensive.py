@@ -91,10 +91,13 @@ def test_pool_held_by_another_process_refuses_every_expensive_route(one_slot):
     app = create_app(one_slot)
     client = app.test_client()
     expensive = [EXPORT, "/maps/ntm_level.html?year=2020", "/api/download/boundaries.gpkg",
-                 "/api/download/indicators.xlsx", "/maps/ntm_level?scheme=natural_breaks&district=all",
-                 "/api/maps/ntm_level.json?scheme=natural_breaks&district=all"]
+                 "/api/download/indicators.xlsx", "/maps/schools_total?scheme=natural_breaks&district=all",
+                 "/api/maps/schools_total.json?scheme=natural_breaks&district=all",
+                 "/embed/schools_total?scheme=natural_breaks&district=all"]
+    # Natural breaks are cheap on one district, and ignored (no classes) for an ordinal indicator.
     cheap = ["/healthz", "/", "/api/download/indicators.csv", "/api/boundaries.geojson",
-             "/maps/ntm_level?scheme=quantiles&district=all", "/maps/ntm_level?scheme=natural_breaks"]
+             "/maps/schools_total?scheme=quantiles&district=all", "/maps/schools_total?scheme=natural_breaks",
+             "/maps/ntm_level?scheme=natural_breaks&district=all"]
     with HeldSlots(app):
         for url in expensive:
             response = client.get(url, headers={"Accept-Language": "en"})

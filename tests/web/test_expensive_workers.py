@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geoapp.limits import SlotPool
-from tests.test_workers import Gunicorn, connection_per_worker, get
+from tests.web.test_workers import Gunicorn, connection_per_worker, get
 
 EXPORT = "/maps/ntm_level.svg?year=2020"
 
