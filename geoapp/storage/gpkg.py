@@ -25,6 +25,9 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.sessions import SQLITE_SCHEMA as SESSION_SCHEMA
+from geoapp.storage.sessions import SessionTables
+from geoapp.util import create_private_file, restrict_to_owner
 
 _GPKG_APPLICATION_ID = 0x47504B47
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -82,8 +85,19 @@ def _boundary_editions(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS boundaries_kind_version ON boundaries(kind, version)")
 
 
-# Numbered schema changes after the base schema, recorded in geoapp_schema_migrations.
-MIGRATIONS = ((2, "boundary editions: kind of each boundary row", _boundary_editions),)
+def _login_sessions(conn: sqlite3.Connection) -> None:
+    """Create the login-session and failed-login tables (statement by statement, inside the caller's transaction)."""
+    for statement in SESSION_SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# Numbered schema changes after the base schema, recorded in geoapp_schema_migrations;
+# the numbers follow the PostGIS migrations (3 is the API-tokens table).
+MIGRATIONS = (
+    (2, "boundary editions: kind of each boundary row", _boundary_editions),
+    (4, "login sessions and failed-login counters", _login_sessions),
+)
 
 
 def _table(kind: str) -> str:
@@ -107,8 +121,10 @@ def from_gpkg_blob(blob: bytes):
     return shapely.from_wkb(bytes(blob[offset:]))
 
 
-class GeoPackageStore(Store):
+class GeoPackageStore(SessionTables, Store):
     """Store in a GeoPackage file; publishing is one SQLite write transaction."""
+
+    PARAM = "?"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -130,6 +146,9 @@ class GeoPackageStore(Store):
         finally:
             conn.close()
 
+    def _read_conn(self):
+        return self._read()
+
     @contextmanager
     def _write(self):
         """Yield a connection inside BEGIN IMMEDIATE; commit on success, roll back on error."""
@@ -147,6 +166,9 @@ class GeoPackageStore(Store):
 
     def init(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)  # SQLite gives the -wal and -shm files the same mode
+        for path in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            restrict_to_owner(path)
         conn = self._connect()
         try:
             conn.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from geoapp.storage.sessions import POSTGIS_SCHEMA as POSTGIS_SESSION_SCHEMA
+
 # Key of the transaction-level advisory lock that serialises concurrent upgrades.
 LOCK_KEY = 0x67656F617070  # "geoapp"
 
@@ -86,6 +88,8 @@ ALTER TABLE geoapp_boundaries ADD CONSTRAINT geoapp_boundaries_kind_check
 CREATE INDEX geoapp_boundaries_kind_version ON geoapp_boundaries (kind, version);
 """,
     ),
+    # 3 is the API-tokens table.
+    Migration(4, "login sessions and failed-login counters", POSTGIS_SESSION_SCHEMA),
 )
 
 

@@ -29,6 +29,7 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.sessions import SessionTables
 
 _SCHEMES = ("postgresql+psycopg://", "postgres://")
 
@@ -125,8 +126,10 @@ class ConnectionPool:
             conn.close()
 
 
-class PostgisStore(Store):
+class PostgisStore(SessionTables, Store):
     """Store in a PostGIS database, through a small per-process pool of psycopg connections."""
+
+    PARAM = "%s"
 
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
         self.url = url
@@ -153,6 +156,9 @@ class PostgisStore(Store):
                     self._pool_pid = pid
         with self._pool.connection() as conn:
             yield conn
+
+    def _read_conn(self):
+        return self._conn()
 
     @contextmanager
     def _write(self):

@@ -7,6 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import accounts as auth
 from geoapp.ingest import publish
+from geoapp.sessions import sign_out_everywhere
 from geoapp.export.downloads import BOUNDARY_FORMATS, INDICATOR_FORMATS
 from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
 from geoapp.i18n import translate
@@ -16,6 +17,7 @@ from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
 from geoapp.web.errors import respond
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive
 from geoapp.web.state import dataset, state
 
 bp = Blueprint("admin", __name__)
@@ -118,6 +120,7 @@ def _form_context(kind: str, options: dict) -> dict:
 
 @bp.post("/upload/<kind>")
 @require("editor")
+@expensive()
 def upload(kind):
     kind = _kind(kind)
     file = request.files.get("file")
@@ -150,6 +153,7 @@ def _report(pending: publish.Pending, check, *, conflict: str | None = None, sta
 
 @bp.post("/pending/<token>/recheck")
 @require("editor")
+@expensive()
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None
@@ -250,6 +254,24 @@ def set_password(name):
 def delete_user(name):
     _user_change(auth.remove_user, name)
     return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<name>/signout")
+@require("admin")
+def sign_out_user(name):
+    """End every session of one account."""
+    count = sign_out_everywhere(state().store, name, actor=_actor())
+    flash(translate("admin_signed_out", current_lang(), count=count), "ok")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/signout")
+@require("admin")
+def sign_out_all():
+    """End every session of every account (the admin's own included)."""
+    count = sign_out_everywhere(state().store, None, actor=_actor())
+    flash(translate("admin_signed_out", current_lang(), count=count), "ok")
+    return redirect(url_for("auth.login"), 303)
 
 
 @bp.get("/audit")

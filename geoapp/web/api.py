@@ -12,6 +12,7 @@ from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
 from geoapp.request import parse_table_request
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive, gis_download, heavy_classification
 from geoapp.web.state import dataset, setting, state
 from geoapp.web.responses import area_request, cached_json, current_view, map_request
 
@@ -30,6 +31,7 @@ def boundaries():
 
 
 @bp.get("/maps/<indicator>.json")
+@expensive(when=heavy_classification)
 def map_values(indicator):
     req = map_request(indicator)  # validates the parameters before any cached answer
     key = CacheKey(dataset().version, req.key, "values.json", req.lang)
@@ -67,12 +69,14 @@ def _attachment(download):
 
 
 @bp.get("/download/boundaries.<fmt>")
+@expensive(when=gis_download)
 def download_boundaries(fmt):
     units = request.args.get("units") or None
     return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version"), units))
 
 
 @bp.get("/download/indicators.<fmt>")
+@expensive(when=gis_download)
 def download_indicators(fmt):
     table = parse_table_request(request.args, dataset())
     return _attachment(indicators_download(dataset(), state().store, fmt, table, request.args.get("version")))

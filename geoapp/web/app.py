@@ -10,7 +10,8 @@ from flask import Flask, send_from_directory
 
 from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data.dataset import DatasetCache, ensure_store
-from geoapp.web import errors, i18n, security
+from geoapp.util import create_private_file, restrict_to_owner
+from geoapp.web import errors, i18n, limits, security
 from geoapp.web.state import AppState
 from geoapp.web.responses import compress_response
 
@@ -24,14 +25,15 @@ def _secret_key(settings: dict) -> str:
     path = Path(settings["DATA_DIR"]) / "secret_key"
     if not path.exists():
         tmp = path.with_suffix(f".{secrets.token_hex(4)}")
+        create_private_file(tmp)  # 0600 from the start: never readable by others, even briefly
         tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
         try:
             os.link(tmp, path)  # atomic: fails if another worker created it first
         except FileExistsError:
             pass
         finally:
             tmp.unlink()
+    restrict_to_owner(path)
     return path.read_text().strip()
 
 
@@ -66,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     _vendor(app)
     i18n.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
     errors.init_app(app)
 
     from geoapp.web import admin, api, auth, browse, editions, embed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 from flask import Blueprint, jsonify, render_template, url_for
 
@@ -12,10 +13,18 @@ from geoapp.maps.profile import commune_profile
 from geoapp.maps.unit_profile import successors
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.state import dataset
 from geoapp.web.responses import area_request, current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
+
+_WORKER_IDS: dict[int, str] = {}
+
+
+def worker_id() -> str:
+    """Return a random name of this process: tells workers apart in /healthz without revealing a PID."""
+    return _WORKER_IDS.setdefault(os.getpid(), secrets.token_hex(6))
 
 
 @bp.get("/")
@@ -37,6 +46,7 @@ def index():
 
 
 @bp.get("/maps/<indicator>")
+@expensive(when=heavy_classification)
 def map_page(indicator):
     view = current_view(indicator)
     data = dataset()
@@ -80,4 +90,4 @@ def healthz():
     data = dataset()
     if data.communes.empty:
         raise NotFound("error_no_data")
-    return jsonify(status="ok", data_version=data.version, communes=int(len(data.communes)), pid=os.getpid())
+    return jsonify(status="ok", data_version=data.version, communes=int(len(data.communes)), worker=worker_id())

@@ -8,6 +8,7 @@ from markupsafe import escape
 from geoapp.export import export_map, parse_export_options
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
+from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.security import allow_framing
 from geoapp.web.state import dataset, state
 from geoapp.web.responses import current_view, map_options, map_request, profile_url_template, render_folium
@@ -60,6 +61,7 @@ def inject_share_links():
 
 
 @bp.get("/embed/<indicator>")
+@expensive(when=heavy_classification)
 def embed_map(indicator):
     allow_framing()
     view = current_view(indicator)
@@ -75,6 +77,7 @@ def embed_map(indicator):
 
 
 @bp.get("/maps/<indicator>.<fmt>")
+@expensive()
 def export_file(indicator, fmt):
     options = parse_export_options(fmt, request.args, state().settings)
     req = map_request(indicator)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geoapp.errors import GeoappError
@@ -21,14 +21,20 @@ def respond(status: int, message: str):
     """Return the error response for this request."""
     if request.path.startswith("/api/") or request.path == "/api":
         return jsonify({"error": {"status": status, "message": message}}), status
-    title = translate(f"status_{status}" if status in (400, 401, 403, 404, 409, 413, 422) else "status_500", current_lang())
+    title = translate(f"status_{status}" if status in (400, 401, 403, 404, 409, 413, 422, 429, 503) else "status_500", current_lang())
     return render_template("error.html", status=status, title=title, message=message), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(GeoappError)
     def geoapp_error(exc: GeoappError):
-        return respond(exc.status, exc.message(current_lang()))
+        response = respond(exc.status, exc.message(current_lang()))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            body, status = response
+            response = make_response(body, status)
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
