@@ -1,0 +1,170 @@
+"""The collections served: per boundary edition, its communes, its districts and its indicator values.
+
+Collection ids are edition-qualified ("communes-2021", "districts-2021", "indicators-2021") and
+feature ids are "<edition>-<unit code>" (e.g. "2021-06184"), so that a later edition
+(e.g. the 65 units of 2025) adds collections next to these without changing any id.
+Adding an edition is one entry in EDITIONS: its id and how to read its units from a Dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoapp.data.dataset import Dataset
+from geoapp.data.values import numeric
+from geoapp.storage.base import BOUNDARY_COLUMNS
+
+DISTRICT_COLUMNS = ["district_code", "district_name", "province_code", "province_name"]
+UNIT_COLUMNS = ["commune_code", "commune_name", "commune_type", "district_code", "district_name", "boundary_quality"]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A boundary edition: its id (the year it took effect) and how to read its units."""
+
+    id: str
+    units: Callable[[Dataset], gpd.GeoDataFrame]
+    has_districts: bool = True
+
+
+EDITIONS: tuple[Edition, ...] = (
+    Edition("2021", lambda data: data.communes, has_districts=True),
+)
+KINDS = ("communes", "districts", "indicators")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A simple property of a collection: name, JSON type, and allowed values when fixed."""
+
+    name: str
+    type: str  # "string" | "number" | "integer"
+    title: dict = field(default_factory=dict)
+    enum: tuple = ()
+
+
+@dataclass
+class Layer:
+    """One collection at one data version: properties and CRS84 geometries, sorted by feature id."""
+
+    id: str
+    kind: str
+    edition: str
+    frame: gpd.GeoDataFrame  # index: feature ids; columns: the fields, then geometry
+    fields: list[Field]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in self.frame.total_bounds)
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def collection_ids() -> list[str]:
+    """Return every collection id, edition by edition."""
+    ids = []
+    for edition in EDITIONS:
+        for kind in KINDS:
+            if kind != "districts" or edition.has_districts:
+                ids.append(f"{kind}-{edition.id}")
+    return ids
+
+
+def split_id(collection_id: str) -> tuple[str, Edition] | None:
+    """Return (kind, edition) of a collection id, or None if there is no such collection."""
+    if collection_id not in collection_ids():
+        return None
+    kind, edition_id = collection_id.rsplit("-", 1)
+    return kind, next(e for e in EDITIONS if e.id == edition_id)
+
+
+def build_layer(data: Dataset, collection_id: str) -> Layer | None:
+    """Return the layer of a collection for this dataset, or None if there is no such collection."""
+    parts = split_id(collection_id)
+    if parts is None:
+        return None
+    kind, edition = parts
+    units = edition.units(data)
+    builders = {"communes": commune_layer, "districts": district_layer, "indicators": indicator_layer}
+    frame, fields = builders[kind](units, data) if kind == "indicators" else builders[kind](units)
+    frame.index = [f"{edition.id}-{code}" for code in frame.index]
+    frame = frame.sort_index()
+    return Layer(collection_id, kind, edition.id, frame, fields)
+
+
+def text_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return text columns as Python objects, None where missing."""
+    out = frame[columns].astype(object)
+    return out.where(frame[columns].notna(), None)
+
+
+def commune_layer(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Field]]:
+    """Return the units with their stored attributes, indexed by commune code."""
+    props = text_columns(units, BOUNDARY_COLUMNS)
+    frame = gpd.GeoDataFrame(props, geometry=list(units.geometry), crs="OGC:CRS84")
+    frame.index = list(units["commune_code"])
+    return frame, [Field(c, "string") for c in BOUNDARY_COLUMNS]
+
+
+def district_layer(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Field]]:
+    """Return the districts dissolved from the published units, indexed by district code."""
+    rows, geoms = [], []
+    for code, group in units.groupby("district_code", sort=True):
+        first = group.iloc[0]
+        rows.append({**{c: _text(first[c]) for c in DISTRICT_COLUMNS}, "communes": int(len(group))})
+        geoms.append(shapely.union_all(group.geometry.values))
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=DISTRICT_COLUMNS + ["communes"]),
+                             geometry=geoms, crs="OGC:CRS84")
+    frame.index = [row["district_code"] for row in rows]
+    return frame, [Field(c, "string") for c in DISTRICT_COLUMNS] + [Field("communes", "integer")]
+
+
+def _text(value) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def indicator_layer(units: gpd.GeoDataFrame, data: Dataset) -> tuple[gpd.GeoDataFrame, list[Field]]:
+    """Return the units with one column per indicator and year, and a status column beside each.
+
+    `<indicator>_<year>` holds the value (a number for numeric indicators, the category
+    code otherwise); `<indicator>_<year>_status` says whether it is a fact or illustrative.
+    """
+    props = text_columns(units, UNIT_COLUMNS)
+    props.index = list(units["commune_code"])
+    fields = [Field(c, "string") for c in UNIT_COLUMNS]
+    values = data.values.drop_duplicates(["commune_code", "indicator", "year"], keep="last")
+    columns = {}
+    for ind in data.catalog.indicators.values():
+        if ind.scope != "commune":
+            continue
+        rows = values[values["indicator"] == ind.id]
+        for year in sorted(int(y) for y in rows["year"].unique()):
+            name = f"{ind.id}_{year}"
+            year_rows = rows[rows["year"] == year].set_index("commune_code").reindex(props.index)
+            column, json_type = typed_values(year_rows["value"], ind.is_numeric)
+            columns[name] = column
+            columns[f"{name}_status"] = year_rows["status"].astype(object).where(year_rows["status"].notna(), None)
+            enum = tuple(c.value for c in ind.categories)
+            fields.append(Field(name, json_type, {**ind.titles, "year": year}, enum))
+            fields.append(Field(f"{name}_status", "string", {}, ("fact", "illustrative")))
+    wide = pd.concat([props, pd.DataFrame(columns, index=props.index)], axis=1)
+    frame = gpd.GeoDataFrame(wide, geometry=list(units.geometry), crs="OGC:CRS84")
+    return frame, fields
+
+
+def typed_values(values: pd.Series, is_numeric: bool) -> tuple[pd.Series, str]:
+    """Return values as JSON-ready objects and their JSON type (integer when every number is whole)."""
+    if not is_numeric:
+        text = values.astype(object)
+        return text.where(values.notna() & (values != ""), None), "string"
+    numbers = numeric(values.astype("string").fillna(""))
+    whole = bool(((numbers.dropna() % 1) == 0).all())
+    if whole:
+        return numbers.map(lambda v: None if pd.isna(v) else int(v)).astype(object), "integer"
+    return numbers.map(lambda v: None if pd.isna(v) else float(v)).astype(object), "number"
