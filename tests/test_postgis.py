@@ -50,27 +50,29 @@ def test_concurrent_upgrades_apply_each_migration_once(pg_url):
     for t in threads:
         t.join(60)
     assert errors == []
-    assert sorted(results, key=len) == [[], [], [], [1]]
-    assert query(pg_url, "SELECT count(*) FROM geoapp_schema_migrations") == [(1,)]
+    assert sorted(results, key=len) == [[], [], [], [m.version for m in migrations.MIGRATIONS]]
+    assert query(pg_url, "SELECT count(*) FROM geoapp_schema_migrations") == [(len(migrations.MIGRATIONS),)]
 
 
 def test_a_new_migration_runs_once(pg_url, pg_store, monkeypatch):
     pg_store.upgrade()
-    extra = migrations.Migration(2, "a column for a test", "ALTER TABLE geoapp_users ADD COLUMN extra text")
+    following = migrations.MIGRATIONS[-1].version + 1
+    extra = migrations.Migration(following, "a column for a test", "ALTER TABLE geoapp_users ADD COLUMN extra text")
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
-    assert pg_store.upgrade() == [2]
+    assert pg_store.upgrade() == [following]
     assert pg_store.upgrade() == []
-    assert query(pg_url, "SELECT max(version) FROM geoapp_schema_migrations") == [(2,)]
+    assert query(pg_url, "SELECT max(version) FROM geoapp_schema_migrations") == [(following,)]
 
 
 def test_a_failing_migration_leaves_nothing_behind(pg_url, pg_store, monkeypatch):
     pg_store.upgrade()
-    broken = migrations.Migration(2, "broken", "CREATE TABLE geoapp_half (x int); SELECT no_such_function()")
+    last = migrations.MIGRATIONS[-1].version
+    broken = migrations.Migration(last + 1, "broken", "CREATE TABLE geoapp_half (x int); SELECT no_such_function()")
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
     with pytest.raises(psycopg.errors.UndefinedFunction):
         pg_store.upgrade()
     assert query(pg_url, "SELECT to_regclass('geoapp_half') IS NULL") == [(True,)]
-    assert query(pg_url, "SELECT max(version) FROM geoapp_schema_migrations") == [(1,)]
+    assert query(pg_url, "SELECT max(version) FROM geoapp_schema_migrations") == [(last,)]
 
 
 def test_geometry_column_srid_and_gist_index(pg_url, pg_store):

@@ -121,7 +121,7 @@ def demo_generate(output: str) -> None:
 
 
 # Command groups kept in their own modules register themselves on `main` when imported.
-_COMMAND_MODULES: list[str] = ["db", "users", "export", "data"]
+_COMMAND_MODULES: list[str] = ["db", "users", "export", "data", "tokens"]
 
 
 def _register() -> None:

@@ -73,6 +73,18 @@ CREATE TABLE geoapp_users (
   created_at timestamptz NOT NULL DEFAULT now());
 """,
     ),
+    Migration(
+        2,
+        "personal API tokens (SHA-256 digests only)",
+        """
+CREATE TABLE geoapp_api_tokens (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz);
+""",
+    ),
 )
 
 
