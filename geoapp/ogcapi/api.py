@@ -13,7 +13,7 @@ from geoapp.ogcapi import crs as crs_mod
 from geoapp.ogcapi import html
 from geoapp.ogcapi.collections import Layer, build_layer, collection_ids
 from geoapp.ogcapi.errors import InvalidParameter, NotFound, OgcError
-from geoapp.ogcapi.features import feature_collection, single_feature
+from geoapp.ogcapi.features import dumps, feature_collection, single_feature
 from geoapp.ogcapi.openapi import openapi_document
 from geoapp.ogcapi.query import matching, parse_items_query
 from geoapp.ogcapi.request import (
@@ -73,7 +73,7 @@ class OgcApi:
             headers["Content-Type"] = "text/html; charset=utf-8"
             return OgcResponse(200, headers, body)
         headers.setdefault("Content-Type", media)
-        return OgcResponse(200, headers, json.dumps(body, ensure_ascii=False))
+        return OgcResponse(200, headers, dumps(body))
 
     def error(self, req: OgcRequest, exc: OgcError) -> OgcResponse:
         """Return the OGC exception JSON, or an error page to a browser."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
 from datetime import datetime, timezone
 
 import geopandas as gpd
@@ -13,23 +16,44 @@ from geoapp.ogcapi.query import ItemsQuery
 from geoapp.ogcapi.request import GEOJSON_MEDIA, OgcRequest
 
 
-def geometry_json(geom) -> dict | None:
-    """Return a geometry as a GeoJSON mapping."""
-    return None if geom is None or geom.is_empty else shapely.geometry.mapping(geom)
+class GeometryText(str):
+    """A geometry already written as GeoJSON text (by GEOS), spliced in by `dumps`."""
 
 
-def feature_json(feature_id: str, properties: dict, geom) -> dict:
-    return {"type": "Feature", "id": feature_id, "geometry": geometry_json(geom), "properties": properties}
+def geometry_texts(geoms) -> list[GeometryText | None]:
+    """Return the GeoJSON text of each geometry (None for a missing or empty one)."""
+    texts = shapely.to_geojson(geoms)
+    return [None if g is None or g.is_empty else GeometryText(t) for g, t in zip(geoms, texts)]
+
+
+def feature_json(feature_id: str, properties: dict, geometry: GeometryText | None) -> dict:
+    return {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties}
 
 
 def features_json(frame: gpd.GeoDataFrame, target: crs_mod.SupportedCrs) -> list[dict]:
-    """Return features of a layer frame, geometries in `target`."""
+    """Return features of a layer frame, geometries in `target` as GeoJSON text."""
     props = frame.drop(columns=frame.geometry.name)
-    geoms = crs_mod.transform_geometries(frame.geometry.values, target)
+    geoms = geometry_texts(crs_mod.transform_geometries(frame.geometry.values, target))
     return [
         feature_json(fid, row, geom)
         for fid, row, geom in zip(props.index, props.to_dict("records"), geoms)
     ]
+
+
+def dumps(doc: dict) -> str:
+    """Return a document as JSON text, its features' geometries spliced in as written by GEOS.
+
+    Writing coordinates with GEOS instead of Python's json module is several times faster.
+    """
+    features = doc.get("features", [doc] if doc.get("type") == "Feature" else [])
+    nonce = secrets.token_hex(8)
+    texts = []
+    for feature in features:
+        if isinstance(feature.get("geometry"), GeometryText):
+            feature["geometry"], geometry = f"@@{nonce}:{len(texts)}@@", feature["geometry"]
+            texts.append(geometry)
+    text = json.dumps(doc, ensure_ascii=False)
+    return re.sub(f'"@@{nonce}:([0-9]+)@@"', lambda m: texts[int(m.group(1))], text)
 
 
 def page_links(req: OgcRequest, layer: Layer, query: ItemsQuery, matched: int) -> list[dict]:
