@@ -138,18 +138,19 @@ def indicator_layer(units: gpd.GeoDataFrame, data: Dataset) -> tuple[gpd.GeoData
     props = text_columns(units, UNIT_COLUMNS)
     props.index = list(units["commune_code"])
     fields = [Field(c, "string") for c in UNIT_COLUMNS]
-    values = data.values.drop_duplicates(["commune_code", "indicator", "year"], keep="last")
+    ids = [ind.id for ind in data.catalog.indicators.values() if ind.scope == "commune"]
+    values = data.values[data.values["indicator"].isin(ids)]
+    values = values.drop_duplicates(["commune_code", "indicator", "year"], keep="last")
+    wide_values = values.pivot(index="commune_code", columns=["indicator", "year"], values="value").reindex(props.index)
+    wide_status = values.pivot(index="commune_code", columns=["indicator", "year"], values="status").reindex(props.index)
     columns = {}
-    for ind in data.catalog.indicators.values():
-        if ind.scope != "commune":
-            continue
-        rows = values[values["indicator"] == ind.id]
-        for year in sorted(int(y) for y in rows["year"].unique()):
+    for ind in (data.catalog.indicators[i] for i in ids):
+        for year in sorted(int(y) for y in values.loc[values["indicator"] == ind.id, "year"].unique()):
             name = f"{ind.id}_{year}"
-            year_rows = rows[rows["year"] == year].set_index("commune_code").reindex(props.index)
-            column, json_type = typed_values(year_rows["value"], ind.is_numeric)
+            column, json_type = typed_values(wide_values[(ind.id, year)], ind.is_numeric)
+            status = wide_status[(ind.id, year)]
             columns[name] = column
-            columns[f"{name}_status"] = year_rows["status"].astype(object).where(year_rows["status"].notna(), None)
+            columns[f"{name}_status"] = status.astype(object).where(status.notna(), None)
             enum = tuple(c.value for c in ind.categories)
             fields.append(Field(name, json_type, {**ind.titles, "year": year}, enum))
             fields.append(Field(f"{name}_status", "string", {}, ("fact", "illustrative")))
@@ -165,6 +166,6 @@ def typed_values(values: pd.Series, is_numeric: bool) -> tuple[pd.Series, str]:
         return text.where(values.notna() & (values != ""), None), "string"
     numbers = numeric(values.astype("string").fillna(""))
     whole = bool(((numbers.dropna() % 1) == 0).all())
-    if whole:
-        return numbers.map(lambda v: None if pd.isna(v) else int(v)).astype(object), "integer"
-    return numbers.map(lambda v: None if pd.isna(v) else float(v)).astype(object), "number"
+    cast = int if whole else float
+    column = pd.Series([None if pd.isna(v) else cast(v) for v in numbers], index=values.index, dtype=object)
+    return column, ("integer" if whole else "number")

@@ -220,3 +220,17 @@ def test_html_escapes_attribute_values(backend_client, backend_app):
     store.publish("boundaries", layer, author="editor", comment="", base_version=store.published_versions()["boundaries"])
     page = backend_client.get(f"{API}/collections/communes-2021/items/2021-06184?f=html").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_indicator_values_are_typed_labelled_and_filterable_as_numbers(backend_client, backend_app):
+    data = backend_app.extensions["geoapp"].datasets.get()
+    rows = data.values[(data.values["indicator"] == "ntm_year") & (data.values["year"] == 2020)]
+    expected = sorted(rows.loc[rows["value"] == "2020", "commune_code"])
+    doc, _ = get_json(backend_client, "/collections/indicators-2021/items?ntm_year_2020=2020.0&limit=1000")
+    assert expected and sorted(f["properties"]["commune_code"] for f in doc["features"]) == expected
+    assert all(type(f["properties"]["ntm_year_2020"]) is int for f in doc["features"])
+    tan_lien, _ = get_json(backend_client, "/collections/indicators-2021/items/2021-06244")
+    props = tan_lien["properties"]
+    assert props["ntm_level_2020"] == "dat_chuan" and props["ntm_level_2020_status"] == "fact"  # stated by the article
+    assert props["schools_total_2021_status"] == "illustrative"
+    assert type(props["schools_standard_share_2021"]) is float
