@@ -14,6 +14,7 @@ from owslib.ogcapi.features import Features
 from geoapp.cli import main
 from geoapp.errors import NotFound
 from geoapp.tokens import issue_token, revoke_token, token_digest, token_owner
+from tests.accounts import as_user
 from tests.ogcapi.conftest import API
 
 
@@ -78,6 +79,12 @@ def test_login_required_without_a_token_is_401_for_clients_and_a_login_page_for_
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     wrong = client.get(API + "/collections", headers=bearer("geoapp_not-a-token"))
     assert wrong.status_code == 401
+
+
+def test_a_logged_in_viewer_reads_the_api_without_a_token(login_app):
+    client = as_user(login_app, "viewer1", "viewer")
+    assert client.get(API + "/collections/communes-2021/items?limit=1").status_code == 200
+    assert client.get(API + "/collections?f=html").status_code == 200
 
 
 def test_a_token_reads_but_never_writes_or_administers(login_app):
