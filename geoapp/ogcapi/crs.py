@@ -18,7 +18,6 @@ from pyproj import CRS, Transformer
 from geoapp.ogcapi.errors import InvalidParameter
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-CRS84H = "http://www.opengis.net/def/crs/OGC/0/CRS84h"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
 
 
@@ -94,15 +93,6 @@ def bbox_in_crs84(bbox: tuple[float, float, float, float], source: SupportedCrs)
     dense = shapely.segmentize(box, max_segment_length=max(bbox[2] - bbox[0], bbox[3] - bbox[1]) / 32 or 1)
     backward = transformer(source.pyproj_id, "OGC:CRS84")
     return shapely.transform(dense, lambda xy: np.column_stack(backward.transform(xy[:, 0], xy[:, 1])))
-
-
-def bbox_in_crs(bounds: tuple[float, float, float, float], target: SupportedCrs) -> list[float]:
-    """Return CRS84 bounds (minx, miny, maxx, maxy) as a bbox in `target`'s axis order."""
-    if target.uri == CRS84:
-        return [round(v, 7) for v in bounds]
-    forward = transformer("OGC:CRS84", target.pyproj_id)
-    a0, b0, a1, b1 = forward.transform_bounds(*bounds, densify_pts=21)
-    return [round(v, target.decimals) for v in (a0, b0, a1, b1)]
 
 
 def content_crs_header(target: SupportedCrs) -> str:
