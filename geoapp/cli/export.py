@@ -27,17 +27,19 @@ from geoapp.i18n import LANGUAGES
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
-    from geoapp.data.dataset import DatasetCache
-    from geoapp.export import export_map
+    from geoapp.data.dataset import load_dataset
+    from geoapp.export import export_map, parse_export_options
+    from geoapp.request import parse_map_request
 
     try:
         store, settings = store_and_settings(data_dir)
         lang = lang or settings["DEFAULT_LANG"]
-        data = DatasetCache(store, Path(settings["GEODATA_DIR"]) / "catalog.yaml", settings["GEODATA_DIR"]).get()
-        params = {"year": year, "district": district, "scheme": scheme, "k": k, "breaks": breaks,
-                  "dpi": dpi, "orientation": orientation}
+        data = load_dataset(store, settings["GEODATA_DIR"])
+        options = parse_export_options(fmt, {"dpi": dpi, "orientation": orientation}, settings)
+        query = {"year": year, "district": district, "scheme": scheme, "k": k, "breaks": breaks}
+        request = parse_map_request(data, indicator, query, lang=lang, default_district=settings["DEFAULT_DISTRICT"])
         profile = f"{site_url.rstrip('/')}/communes/{{code}}?lang={lang}" if site_url else None
-        out = export_map(data, indicator, fmt, params, settings=settings, lang=lang, profile_url=profile)
+        out = export_map(data, request, options, settings=settings, profile_url=profile)
     except GeoappError as exc:
         fail(exc, False, lang or "vi")
     Path(output).write_bytes(out.body)

@@ -14,9 +14,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geoapp.catalog import Catalog
-from geoapp.errors import BadRequest, NotFound
+from geoapp.data.dataset import Dataset
 from geoapp.data.values import with_derived
+from geoapp.errors import BadRequest, NotFound
+from geoapp.request import TableRequest
 from geoapp.storage.base import BOUNDARY_COLUMNS, Store
 
 BOUNDARY_FORMATS = ("geojson", "gpkg", "zip", "csv")
@@ -61,51 +62,45 @@ def neutralise(value: object) -> object:
     return value
 
 
-def resolve_version(store: Store, kind: str, raw: object = None) -> int:
-    """Return the requested version of `kind` (default: the published one) or raise."""
+def resolve_version(dataset: Dataset, store: Store, kind: str, raw: object = None) -> int:
+    """Return the requested version of `kind` (default: the dataset's, i.e. the published one) or raise."""
+    published = dataset.versions.get(kind)
     if raw in (None, ""):
-        version = store.published_versions()[kind]
-        if version is None:
+        if published is None:
             raise NotFound("error_no_data")
-        return version
+        return published
     try:
         version = int(str(raw))
     except ValueError:
         raise BadRequest("download_error_version", version=raw) from None
-    if version not in {v.version for v in store.history(kind)}:
+    if version != published and version not in {v.version for v in store.history(kind)}:
         raise NotFound("error_unknown_version", version=version)
     return version
 
 
-def boundaries_frame(store: Store, version: int) -> gpd.GeoDataFrame:
-    """Return a boundary version with its stored columns."""
-    return store.read_boundaries(version)[BOUNDARY_COLUMNS + ["geometry"]]
+def boundaries_frame(dataset: Dataset, store: Store, version: int) -> gpd.GeoDataFrame:
+    """Return a boundary version with its stored columns (the dataset's own when it is the published one)."""
+    frame = dataset.communes if version == dataset.versions.get("boundaries") else store.read_boundaries(version)
+    return frame[BOUNDARY_COLUMNS + ["geometry"]]
 
 
-def joined_frame(
-    store: Store,
-    version: int,
-    *,
-    catalog: Catalog | None = None,
-    district: str | None = None,
-    indicator: str | None = None,
-    year: object = None,
-) -> gpd.GeoDataFrame:
-    """Return indicator values (with derived ones) joined to the published communes, one row per value."""
-    values = store.read_indicators(version)
-    if catalog is not None and len(values):
-        values = with_derived(values, catalog)
-    if indicator:
-        values = values[values["indicator"] == indicator]
-    if year not in (None, ""):
-        values = values[values["year"].astype(str) == str(year)]
-    communes = store.read_boundaries()
-    if district and district != "all":
-        communes = communes[communes["district_code"] == district]
-        if communes.empty:
-            raise NotFound("error_unknown_district", district=district)
+def indicator_values(dataset: Dataset, store: Store, version: int) -> pd.DataFrame:
+    """Return the values of an indicator version with derived ones (the dataset's when it is the published one)."""
+    if version == dataset.versions.get("indicators"):
+        return dataset.values
+    values = store.read_indicators(version)  # an older version: another dataset
+    return with_derived(values, dataset.catalog) if len(values) else values
+
+
+def joined_frame(values: pd.DataFrame, dataset: Dataset, table: TableRequest) -> gpd.GeoDataFrame:
+    """Return indicator values joined to the dataset's communes of the request's area, one row per value."""
+    if table.indicator:
+        values = values[values["indicator"] == table.indicator]
+    if table.year is not None:
+        values = values[values["year"].astype(str) == str(table.year)]
+    communes = table.area.communes(dataset)
     units = communes[["commune_code", "commune_name", "district_code", "district_name", "boundary_quality", "geometry"]]
-    how = "left" if district in (None, "", "all") else "inner"
+    how = "left" if table.area.whole_province else "inner"
     frame = values.merge(pd.DataFrame(units), on="commune_code", how=how)
     frame = frame.sort_values(["commune_code", "indicator", "year"], kind="stable").reset_index(drop=True)
     for col in JOINED_COLUMNS:
@@ -184,11 +179,11 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def boundaries_download(store: Store, fmt: str, version: object = None) -> Download:
+def boundaries_download(dataset: Dataset, store: Store, fmt: str, version: object = None) -> Download:
     """Return a boundary version (default: the published one) in `fmt`."""
     _check_format(fmt, BOUNDARY_FORMATS)
-    number = resolve_version(store, "boundaries", version)
-    frame = boundaries_frame(store, number)
+    number = resolve_version(dataset, store, "boundaries", version)
+    frame = boundaries_frame(dataset, store, number)
     if fmt == "csv":
         table = pd.DataFrame(frame.drop(columns="geometry"))
         table["wkt"] = frame.geometry.to_wkt()
@@ -199,24 +194,17 @@ def boundaries_download(store: Store, fmt: str, version: object = None) -> Downl
 
 
 def indicators_download(
-    store: Store,
-    fmt: str,
-    version: object = None,
-    *,
-    catalog: Catalog | None = None,
-    district: str | None = None,
-    indicator: str | None = None,
-    year: object = None,
+    dataset: Dataset, store: Store, fmt: str, table: TableRequest, version: object = None
 ) -> Download:
     """Return an indicator version (default: the published one) joined to the communes, in `fmt`."""
     _check_format(fmt, INDICATOR_FORMATS)
-    number = resolve_version(store, "indicators", version)
-    frame = joined_frame(store, number, catalog=catalog, district=district, indicator=indicator, year=year)
+    number = resolve_version(dataset, store, "indicators", version)
+    frame = joined_frame(indicator_values(dataset, store, number), dataset, table)
     if fmt == "csv":
         body = write_csv(pd.DataFrame(frame.drop(columns="geometry")))
     elif fmt == "xlsx":
         body = write_xlsx(pd.DataFrame(frame.drop(columns="geometry")), "indicators")
     else:
         body = write_gis(frame, fmt, "indicators")
-    scope = f"-{district}" if district and district != "all" else ""
+    scope = "" if table.area.whole_province else f"-{table.area.district}"
     return Download(body, MEDIA_TYPES[fmt], f"indicators-v{number}{scope}{SUFFIXES[fmt]}")

@@ -19,7 +19,8 @@ from geoapp.ogcapi.query import matching, parse_items_query
 from geoapp.ogcapi.request import (
     GEOJSON_MEDIA, HTML, JSON, OPENAPI_MEDIA, SCHEMA_MEDIA, HtmlPage, OgcRequest, OgcResponse,
 )
-from geoapp.util import LRU, digest
+from geoapp.cache import Cache, CacheKey, MemoryCache
+from geoapp.util import digest
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -37,16 +38,17 @@ JSON_SCHEMA = "https://json-schema.org/draft/2019-09/schema"
 
 
 class OgcApi:
-    """The endpoints, with a cache of collection layers per data version."""
+    """The endpoints; collection layers are entries of the one cache, keyed by data version and collection."""
 
-    def __init__(self, cache_size: int = 64) -> None:
-        self.cache = LRU(cache_size)
+    def __init__(self, cache: Cache | None = None) -> None:
+        self.cache = cache if cache is not None else MemoryCache()
 
     # -- helpers ---------------------------------------------------------------------------
 
     def layer(self, data: Dataset, collection_id: str) -> Layer:
         """Return a collection's layer at the dataset's version, or raise NotFound."""
-        layer = self.cache.get_or_build((data.version, collection_id), lambda: build_layer(data, collection_id))
+        key = CacheKey(data.version, f"/ogcapi/collections/{collection_id}", "ogcapi-layer")
+        layer = self.cache.get_or_build(key, lambda: build_layer(data, collection_id))
         if layer is None:
             raise NotFound("ogcapi_error_collection", collection=collection_id)
         return layer

@@ -62,8 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=bool(settings["SESSION_COOKIE_SECURE"]),
         TESTING=bool(settings.get("TESTING", False)),
     )
-    catalog_path = Path(settings["GEODATA_DIR"]) / "catalog.yaml"
-    app.extensions["geoapp"] = AppState(settings, store, DatasetCache(store, catalog_path, settings["GEODATA_DIR"]))
+    app.extensions["geoapp"] = AppState(settings, store, DatasetCache(store, settings["GEODATA_DIR"]))
     _vendor(app)
     i18n.init_app(app)
     security.init_app(app)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, url_for
 
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.errors import NotFound
 from geoapp.maps.profile import commune_profile
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import dataset, setting
-from geoapp.web.responses import current_view, map_options, render_folium
+from geoapp.web.state import dataset
+from geoapp.web.responses import area_request, current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
 
@@ -20,8 +20,9 @@ bp = Blueprint("browse", __name__)
 @bp.get("/")
 def index():
     data = dataset()
-    district = request.args.get("district") or setting("DEFAULT_DISTRICT")
-    district_name = data.district_name(district) if district != "all" else None
+    area = area_request()
+    district = area.district
+    district_name = None if area.whole_province else data.district_name(district)
     facts = data.facts_about("district", district)
     return render_template(
         "index.html",
@@ -49,8 +50,8 @@ def map_page(indicator):
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=data.search_index(view.district),
-        breaks=request.args.get("breaks", ""),
+        search_index=data.search_index(view.request.area.code),
+        breaks=view.request.breaks_text,
     )
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import escape
 
-from geoapp.export import EXPORT_PARAMS, export_map
+from geoapp.export import export_map, parse_export_options
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
-from geoapp.web.i18n import current_lang
 from geoapp.web.security import allow_framing
-from geoapp.web.state import dataset, setting, state
-from geoapp.web.responses import current_view, map_options, render_folium
+from geoapp.web.state import dataset, state
+from geoapp.web.responses import current_view, map_options, map_request, render_folium
 
 bp = Blueprint("embed", __name__)
 
@@ -31,11 +30,9 @@ def iframe_snippet(src: str, title: str) -> str:
     )
 
 
-def share_links(view: MapView, breaks: str = "") -> dict:
+def share_links(view: MapView) -> dict:
     """Return the link, embed code and download URLs that reproduce the state of a map page."""
-    params = dict(view.params)
-    if breaks and view.classification.scheme == "user":
-        params["breaks"] = breaks
+    params = view.request.params()
     ind = view.indicator.id
     embed = url_for("embed.embed_map", indicator=ind, _external=True, **params)
     title = translate("embed_frame_title", view.lang, title=view.title, district=view.district_name, year=view.year)
@@ -73,17 +70,16 @@ def embed_map(indicator):
         map_html=html,
         map_script=script,
         profile_url=profile_template(view.lang),
-        full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.params),
+        full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.request.params()),
     )
 
 
 @bp.get("/maps/<indicator>.<fmt>")
 def export_file(indicator, fmt):
-    lang = current_lang()
-    params = {key: request.args.get(key) or None for key in EXPORT_PARAMS}
-    params["district"] = params["district"] or setting("DEFAULT_DISTRICT")
+    options = parse_export_options(fmt, request.args, state().settings)
+    req = map_request(indicator)
     out = export_map(
-        dataset(), indicator, fmt, params, settings=state().settings, lang=lang, profile_url=profile_template(lang)
+        dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang), cache=state().files
     )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'

@@ -13,7 +13,7 @@ bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
 @bp.record_once
 def _attach(setup_state) -> None:
-    setup_state.app.extensions["ogcapi"] = OgcApi()
+    setup_state.app.extensions["ogcapi"] = OgcApi(setup_state.app.extensions["geoapp"].cache)
 
 
 def core() -> OgcApi:
