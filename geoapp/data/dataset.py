@@ -14,7 +14,7 @@ from geoapp.errors import Conflict, NotFound
 from geoapp.data.values import with_derived
 from geoapp.data.names import ascii_key
 from geoapp.storage import Store, open_store
-from geoapp.storage.base import LEGACY_EDITION, edition_kind, version_token
+from geoapp.storage.base import LEGACY_EDITION, edition_kind, kind_edition, version_token
 
 SYSTEM_USER = "system"
 
@@ -105,6 +105,8 @@ class Dataset:
     article_facts: pd.DataFrame
     versions: dict[str, int | None] = field(default_factory=dict)  # published version of each kind
     stored_values: pd.DataFrame | None = field(default=None, repr=False)  # indicator rows as stored
+    editions: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)  # other editions' units
+    geodata_dir: Path | None = None  # the shipped data: catalog, edition registry, crosswalks
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
@@ -118,6 +120,14 @@ class Dataset:
                 .reset_index(drop=True)
             )
         return self._districts
+
+    def edition_units(self, edition: str) -> gpd.GeoDataFrame:
+        """Return the published units of a boundary edition (the communes for the legacy edition)."""
+        if edition == LEGACY_EDITION:
+            return self.communes
+        if edition not in self.editions:
+            raise NotFound("error_unknown_edition", edition=edition)
+        return self.editions[edition]
 
     def facts_about(self, scope: str, code: str) -> pd.DataFrame:
         """Return the article's facts about one district or commune."""
@@ -167,7 +177,13 @@ def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = 
     stored = store.read_indicators(versions["indicators"])
     values = with_derived(stored, catalog) if len(stored) else stored
     facts = read_article_facts(geodata_dir)
-    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored)
+    editions = {
+        kind_edition(kind): store.read_edition(kind_edition(kind), version)
+        for kind, version in versions.items()
+        if version and kind != "boundaries" and kind_edition(kind) is not None
+    }
+    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored,
+                   editions=editions, geodata_dir=Path(geodata_dir))
 
 
 class DatasetCache:

@@ -54,7 +54,14 @@ class OgcApi:
         return layer
 
     def layers(self, data: Dataset) -> list[Layer]:
-        return [self.layer(data, cid) for cid in collection_ids()]
+        """Return the layers of every collection whose edition is published."""
+        layers = []
+        for cid in collection_ids():
+            try:
+                layers.append(self.layer(data, cid))
+            except NotFound:
+                continue
+        return layers
 
     def respond(self, req: OgcRequest, data: Dataset, build: Callable[[str], tuple], *, media: str = "application/json") -> OgcResponse:
         """Run an endpoint: negotiate the format, answer 304 for a held ETag, errors as OGC exceptions.
@@ -132,7 +139,8 @@ class OgcApi:
         return {
             "id": layer.id,
             "title": translate(f"ogcapi_collection_{layer.kind}", req.lang, edition=layer.edition),
-            "description": translate(f"ogcapi_collection_{layer.kind}_description", req.lang, edition=layer.edition),
+            "description": translate(f"ogcapi_collection_{layer.kind}{'_carried' if layer.carried else ''}_description",
+                                     req.lang, edition=layer.edition),
             "itemType": "feature",
             "extent": {"spatial": {"bbox": [[round(v, 7) for v in layer.bounds]], "crs": crs_mod.CRS84}},
             "crs": crs_mod.crs_uris(),

@@ -1,14 +1,16 @@
 """The collections served: per boundary edition, its communes, its districts and its indicator values.
 
-Collection ids are edition-qualified ("communes-2021", "districts-2021", "indicators-2021") and
-feature ids are "<edition>-<unit code>" (e.g. "2021-06184"), so that a later edition
-(e.g. the 65 units of 2025) adds collections next to these without changing any id.
+Collection ids are edition-qualified ("communes-2021", "districts-2021", "indicators-2021",
+"communes-2025", "indicators-2025") and feature ids are "<edition>-<unit code>" (e.g. "2021-06187",
+"2025-06187": a 2025 unit may reuse a 2021 code for a different place, so ids never collide).
 Adding an edition is one entry in EDITIONS: its id and how to read its units from a Dataset.
+The indicator values were collected on the 2021 units; on a later edition they are carried
+along the crosswalk by the catalog's rules and say so (geoapp.ogcapi.carried).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import geopandas as gpd
@@ -16,7 +18,8 @@ import pandas as pd
 import shapely
 
 from geoapp.data.dataset import Dataset
-from geoapp.data.values import numeric
+from geoapp.ogcapi.carried import carried_indicator_layer
+from geoapp.ogcapi.fields import Field, text_columns, typed_values
 from geoapp.storage.base import BOUNDARY_COLUMNS
 
 DISTRICT_COLUMNS = ["district_code", "district_name", "province_code", "province_name"]
@@ -25,27 +28,20 @@ UNIT_COLUMNS = ["commune_code", "commune_name", "commune_type", "district_code",
 
 @dataclass(frozen=True)
 class Edition:
-    """A boundary edition: its id (the year it took effect) and how to read its units."""
+    """A boundary edition: its id (the year it took effect), how to read its units, and whether
+    its indicator values are carried from the edition they were collected in."""
 
     id: str
-    units: Callable[[Dataset], gpd.GeoDataFrame]
+    units: Callable[[Dataset], gpd.GeoDataFrame | None]
     has_districts: bool = True
+    carried: bool = False
 
 
 EDITIONS: tuple[Edition, ...] = (
     Edition("2021", lambda data: data.communes, has_districts=True),
+    Edition("2025", lambda data: data.editions.get("2025"), has_districts=False, carried=True),
 )
 KINDS = ("communes", "districts", "indicators")
-
-
-@dataclass(frozen=True)
-class Field:
-    """A simple property of a collection: name, JSON type, and allowed values when fixed."""
-
-    name: str
-    type: str  # "string" | "number" | "integer"
-    title: dict = field(default_factory=dict)
-    enum: tuple = ()
 
 
 @dataclass
@@ -57,6 +53,7 @@ class Layer:
     edition: str
     frame: gpd.GeoDataFrame  # index: feature ids; columns: the fields, then geometry
     fields: list[Field]
+    carried: bool = False  # indicator values carried from another edition
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -91,17 +88,23 @@ def build_layer(data: Dataset, collection_id: str) -> Layer | None:
         return None
     kind, edition = parts
     units = edition.units(data)
-    builders = {"communes": commune_layer, "districts": district_layer, "indicators": indicator_layer}
-    frame, fields = builders[kind](units, data) if kind == "indicators" else builders[kind](units)
+    if units is None:
+        return None  # the edition has no published version in this store
+    carried = kind == "indicators" and edition.carried
+    if carried:
+        frame, fields = carried_indicator_layer(units, data, edition.id, unit_columns(edition))
+    elif kind == "indicators":
+        frame, fields = indicator_layer(units, data)
+    else:
+        frame, fields = {"communes": commune_layer, "districts": district_layer}[kind](units)
     frame.index = [f"{edition.id}-{code}" for code in frame.index]
     frame = frame.sort_index()
-    return Layer(collection_id, kind, edition.id, frame, fields)
+    return Layer(collection_id, kind, edition.id, frame, fields, carried)
 
 
-def text_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Return text columns as Python objects, None where missing."""
-    out = frame[columns].astype(object)
-    return out.where(frame[columns].notna(), None)
+def unit_columns(edition: Edition) -> list[str]:
+    """Return the unit attributes of an indicator layer (no district columns in an edition without districts)."""
+    return [c for c in UNIT_COLUMNS if edition.has_districts or not c.startswith("district_")]
 
 
 def commune_layer(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Field]]:
@@ -159,13 +162,3 @@ def indicator_layer(units: gpd.GeoDataFrame, data: Dataset) -> tuple[gpd.GeoData
     return frame, fields
 
 
-def typed_values(values: pd.Series, is_numeric: bool) -> tuple[pd.Series, str]:
-    """Return values as JSON-ready objects and their JSON type (integer when every number is whole)."""
-    if not is_numeric:
-        text = values.astype(object)
-        return text.where(values.notna() & (values != ""), None), "string"
-    numbers = numeric(values.astype("string").fillna(""))
-    whole = bool(((numbers.dropna() % 1) == 0).all())
-    cast = int if whole else float
-    column = pd.Series([None if pd.isna(v) else cast(v) for v in numbers], index=values.index, dtype=object)
-    return column, ("integer" if whole else "number")

@@ -75,6 +75,10 @@ def parse_filter(layer: Layer, name: str, raw: str) -> object:
     fld = layer.field(name)
     if fld.type == "string":
         return raw
+    if fld.type == "boolean":
+        if raw not in ("true", "false"):
+            raise InvalidParameter("ogcapi_error_filter_value", parameter=name, value=raw, type=fld.type)
+        return raw == "true"
     try:
         number = float(raw)
     except ValueError:
@@ -115,8 +119,8 @@ def matching(layer: Layer, query: ItemsQuery) -> gpd.GeoDataFrame:
         mask &= shapely.intersects(frame.geometry.values, query.bbox)
     for name, wanted in query.filters.items():
         column = frame[name]
-        if isinstance(wanted, str):
-            mask &= (column == wanted).to_numpy(dtype=bool, na_value=False)
+        if isinstance(wanted, (str, bool)):
+            mask &= column.map(lambda v, w=wanted: v is not None and v == w).to_numpy(dtype=bool)
         else:
             mask &= column.map(lambda v, w=wanted: v is not None and float(v) == w).to_numpy(dtype=bool)
     return frame[mask]

@@ -39,9 +39,10 @@ def test_conformance_declares_core_geojson_html_oas30_and_crs(backend_client):
 def test_collections_state_extent_crs_and_queryables(backend_client, backend_app):
     doc, _ = get_json(backend_client, "/collections")
     by_id = {c["id"]: c for c in doc["collections"]}
-    assert list(by_id) == ["communes-2021", "districts-2021", "indicators-2021"]
-    bounds = published_communes(backend_app).total_bounds
+    assert list(by_id) == ["communes-2021", "districts-2021", "indicators-2021", "communes-2025", "indicators-2025"]
+    units = {"2021": published_communes(backend_app), "2025": backend_app.extensions["geoapp"].store.read_edition("2025")}
     for coll in by_id.values():
+        bounds = units[coll["id"].rsplit("-", 1)[1]].total_bounds
         assert coll["storageCrs"] == CRS84
         assert coll["crs"][0] == CRS84
         assert {EPSG.format(4326), EPSG.format(3405), EPSG.format(3406), EPSG.format(9215)} <= set(coll["crs"])

@@ -10,8 +10,7 @@ from tests.ogcapi.conftest import API
 
 @pytest.fixture
 def second_edition(monkeypatch):
-    """A stand-in later edition without districts: the first 65 published units under edition "2099"
-    (the real 2025 units come with the boundary editions in storage)."""
+    """A stand-in further edition without districts: the first 65 published 2021 units under edition "2099"."""
     edition = collections.Edition("2099", lambda data: data.communes.iloc[:65], has_districts=False)
     monkeypatch.setattr(collections, "EDITIONS", (*collections.EDITIONS, edition))
     return edition
@@ -20,7 +19,8 @@ def second_edition(monkeypatch):
 def test_an_added_edition_gets_its_own_collections_and_ids(client, second_edition):
     doc = client.get(API + "/collections").get_json(force=True)
     assert [c["id"] for c in doc["collections"]] == [
-        "communes-2021", "districts-2021", "indicators-2021", "communes-2099", "indicators-2099",
+        "communes-2021", "districts-2021", "indicators-2021", "communes-2025", "indicators-2025",
+        "communes-2099", "indicators-2099",
     ]
     items = client.get(API + "/collections/communes-2099/items?limit=1000").get_json(force=True)
     assert items["numberMatched"] == 65

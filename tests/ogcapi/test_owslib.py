@@ -37,7 +37,7 @@ def test_owslib_reads_landing_conformance_and_collections(backend_server):
     client = Features(backend_server.url + API)
     assert {link["rel"] for link in client.links} >= {"service-desc", "conformance", "data"}
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in client.conformance()["conformsTo"]
-    assert client.feature_collections() == ["communes-2021", "districts-2021", "indicators-2021"]
+    assert client.feature_collections() == ["communes-2021", "districts-2021", "indicators-2021", "communes-2025", "indicators-2025"]
     assert client.collection("communes-2021")["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     assert client.api()["openapi"].startswith("3.0")
     assert "ntm_level_2021" in client.collection_queryables("indicators-2021")["properties"]

@@ -106,7 +106,7 @@ def test_owslib_with_a_token_and_after_revocation(login_server, login_app):
     store = login_app.extensions["geoapp"].store
     token_id, token = issue_token(store, "gis.pham", actor="admin")
     client = Features(login_server.url + API, headers=bearer(token))
-    assert client.feature_collections() == ["communes-2021", "districts-2021", "indicators-2021"]
+    assert client.feature_collections() == ["communes-2021", "districts-2021", "indicators-2021", "communes-2025", "indicators-2025"]
     assert client.collection_items("communes-2021", limit=1000)["numberReturned"] == 194
     revoke_token(store, token_id, actor="admin")
     with pytest.raises(RuntimeError, match="Unauthorized"):
