@@ -20,8 +20,9 @@ def test_openapi_document_validates(client):
 def test_every_path_answers_in_json_and_html(backend_client):
     doc = backend_client.get(API + "/openapi").get_json(force=True)
     paths = list(doc["paths"])
-    assert len(paths) == 4 + 3 * 5
-    feature_ids = {"communes-2021": "2021-06184", "districts-2021": "2021-183", "indicators-2021": "2021-06244"}
+    assert len(paths) == 4 + 5 * 5  # 5 collections: communes, districts, indicators of 2021; communes, indicators of 2025
+    feature_ids = {"communes-2021": "2021-06184", "districts-2021": "2021-183", "indicators-2021": "2021-06244",
+                   "communes-2025": "2025-06187", "indicators-2025": "2025-06187"}
     for path in paths:
         concrete = path
         if "{featureId}" in path:
