@@ -113,3 +113,17 @@ def test_filter_on_derived_flag(backend_client):
     assert all(f["properties"]["ntm_level_2021_from"].count(" ") == 0 for f in doc["features"])
     bad = backend_client.get(f"{API}/collections/indicators-2025/items?ntm_level_2021_derived=maybe")
     assert bad.status_code == 400 and bad.get_json(force=True)["code"] == "InvalidParameterValue"
+
+
+def test_values_carried_from_facts_are_labelled_derived_not_facts(backend_client, backend_app):
+    store = backend_app.extensions["geoapp"].store
+    table = store.read_indicators()
+    table.loc[table["indicator"] == "schools_total", "status"] = "fact"  # as if every count were collected
+    store.publish("indicators", table, author="editor", comment="", base_version=store.published_versions()["indicators"])
+    features = all_features(backend_client, "indicators-2025")
+    statuses = {(f["properties"]["schools_total_2021_derived"], f["properties"]["schools_total_2021_status"])
+                for f in features.values() if f["properties"]["schools_total_2021"] is not None}
+    assert (True, "derived") in statuses and (True, "fact") not in statuses
+    derived_id = next(fid for fid, f in features.items() if f["properties"]["schools_total_2021_status"] == "derived")
+    page = backend_client.get(f"{API}/collections/indicators-2025/items/{derived_id}?f=html&lang=vi").get_data(as_text=True)
+    assert "badge-derived" in page and "suy ra" in page
