@@ -123,6 +123,14 @@ class Dataset:
             )
         return self._districts
 
+    def edition_units(self, edition: str) -> gpd.GeoDataFrame:
+        """Return the published units of a boundary edition (the communes for the legacy edition)."""
+        if edition == LEGACY_EDITION:
+            return self.communes
+        if edition not in self.editions:
+            raise NotFound("error_unknown_edition", edition=edition)
+        return self.editions[edition]
+
     def facts_about(self, scope: str, code: str) -> pd.DataFrame:
         """Return the article's facts about one district or commune."""
         facts = self.article_facts

@@ -237,3 +237,20 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def clear_login_failures(self, key: str) -> None:
         """Forget the failures of `key`."""
+    # -- personal API tokens (read-only access for GIS clients) ----------------------------
+
+    @abc.abstractmethod
+    def add_api_token(self, name: str, token_hash: str, *, actor: str) -> int:
+        """Store the digest of a new API token for `name`; return its id (audited)."""
+
+    @abc.abstractmethod
+    def list_api_tokens(self) -> list[dict]:
+        """Return every token as {id, name, created_at, revoked_at} (never the digest), oldest first."""
+
+    @abc.abstractmethod
+    def revoke_api_token(self, token_id: int, *, actor: str) -> None:
+        """Revoke an active token (raises NotFound; audited)."""
+
+    @abc.abstractmethod
+    def find_api_token(self, token_hash: str) -> dict | None:
+        """Return {id, name} of the active token with this digest, or None."""

@@ -92,10 +92,20 @@ def _login_sessions(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _api_tokens(conn: sqlite3.Connection) -> None:
+    """Personal API tokens: only the SHA-256 digest of each token is kept."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS geoapp_api_tokens ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+        " created_at TEXT NOT NULL, revoked_at TEXT)"
+    )
+
+
 # Numbered schema changes after the base schema, recorded in geoapp_schema_migrations;
-# the numbers follow the PostGIS migrations (3 is the API-tokens table).
+# the numbers follow the PostGIS migrations of the same change.
 MIGRATIONS = (
     (2, "boundary editions: kind of each boundary row", _boundary_editions),
+    (3, "personal API tokens (SHA-256 digests only)", _api_tokens),
     (4, "login sessions and failed-login counters", _login_sessions),
 )
 
@@ -357,3 +367,38 @@ class GeoPackageStore(SessionTables, Store):
             if conn.execute("DELETE FROM geoapp_users WHERE name = ?", (name,)).rowcount == 0:
                 raise NotFound("error_unknown_user", name=name)
             self._log(conn, actor, "delete user", name)
+
+    def add_api_token(self, name, token_hash, *, actor):
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO geoapp_api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)",
+                (name, token_hash, now()),
+            )
+            token_id = cursor.lastrowid
+            self._log(conn, actor, "add api token", f"{token_id} ({name})")
+        return token_id
+
+    def list_api_tokens(self):
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, name, created_at, revoked_at FROM geoapp_api_tokens ORDER BY id"
+            ).fetchall()
+        return [dict(zip(("id", "name", "created_at", "revoked_at"), r)) for r in rows]
+
+    def revoke_api_token(self, token_id, *, actor):
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE geoapp_api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (now(), int(token_id)),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound("error_unknown_token", id=token_id)
+            self._log(conn, actor, "revoke api token", str(token_id))
+
+    def find_api_token(self, token_hash):
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT id, name FROM geoapp_api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                (token_hash,),
+            ).fetchone()
+        return {"id": row[0], "name": row[1]} if row else None

@@ -71,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, auth, browse, editions, embed
+    from geoapp.web import admin, api, auth, browse, editions, embed, ogcapi
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(browse.bp)
@@ -79,5 +79,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(editions.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(ogcapi.bp)
     app.after_request(compress_response)
     return app

@@ -17,11 +17,14 @@ from geoapp.limits.login import LoginPolicy, LoginThrottle
 from geoapp.sessions import SessionPolicy, end_session, purge_expired, session_user, start_session
 from geoapp.web.i18n import current_lang
 from geoapp.web.limits import client_address
+from geoapp.ogcapi.request import HTML, negotiate
+from geoapp.tokens import token_owner
 from geoapp.web.state import setting, state
 
 bp = Blueprint("auth", __name__)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+READ_ONLY_METHODS = {"GET", "HEAD"}
 # Reachable without logging in even when REQUIRE_LOGIN is set.
 PUBLIC_ENDPOINTS = {"auth.login", "browse.healthz", "static", "vendor_leaflet"}
 
@@ -72,9 +75,42 @@ def check_csrf() -> None:
         raise BadRequest("auth_error_csrf")
 
 
+def bearer_token() -> str | None:
+    """Return the token of an `Authorization: Bearer TOKEN` header, or None."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def token_reader() -> dict | None:
+    """Return {id, name} of a valid API token sent with a read-only request, else None.
+
+    A token lets GIS clients read (GET, HEAD) when login is required; it never grants a role.
+    """
+    token = bearer_token()
+    if token is None or request.method not in READ_ONLY_METHODS:
+        return None
+    if "api_token" not in g:
+        g.api_token = token_owner(state().store, token)
+    return g.api_token
+
+
+def is_ogcapi_path() -> bool:
+    return request.path == "/ogcapi" or request.path.startswith("/ogcapi/")
+
+
+def wants_page() -> bool:
+    """True for a browser asking for a page: a GET without a token, outside /api, HTML under /ogcapi."""
+    if request.method != "GET" or request.path.startswith("/api/") or bearer_token():
+        return False
+    if is_ogcapi_path():
+        asked = request.args.get("f")
+        return asked == HTML if asked else negotiate(request.headers.get("Accept", "")) == HTML
+    return True
+
+
 def _login_needed():
     """Redirect a page request to the login form; refuse anything else with 401."""
-    if request.method == "GET" and not request.path.startswith("/api/"):
+    if wants_page():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     raise Unauthorized()
 
@@ -101,7 +137,12 @@ def require(role: str):
 def guard():
     if request.method in UNSAFE_METHODS:
         check_csrf()
-    if setting("REQUIRE_LOGIN") and request.endpoint not in PUBLIC_ENDPOINTS and current_user() is None:
+    if (
+        setting("REQUIRE_LOGIN")
+        and request.endpoint not in PUBLIC_ENDPOINTS
+        and current_user() is None
+        and token_reader() is None
+    ):
         return _login_needed()
     return None
 

@@ -92,7 +92,8 @@ def test_an_existing_geopackage_store_is_migrated(settings):
     store = GeoPackageStore(f"{settings['DATA_DIR']}/old.gpkg")
     store.init()
     store.publish("boundaries", read_default_boundaries(GEODATA_DIR), author="t", comment="", base_version=None)
-    with sqlite3.connect(store.path) as conn:  # make it a store from before editions
+    with sqlite3.connect(store.path) as conn:  # make it a store from before editions and API tokens
+        conn.execute("DROP TABLE geoapp_api_tokens")
         conn.execute("DROP INDEX boundaries_kind_version")
         conn.execute("ALTER TABLE boundaries DROP COLUMN kind")
         conn.execute("DELETE FROM geoapp_schema_migrations")
@@ -100,7 +101,7 @@ def test_an_existing_geopackage_store_is_migrated(settings):
     with sqlite3.connect(store.path) as conn:
         recorded = conn.execute("SELECT version FROM geoapp_schema_migrations ORDER BY version").fetchall()
         assert (2,) in recorded and recorded == [(number,) for number, _, _ in MIGRATIONS]
-    assert len(store.read_boundaries()) == 194
+    assert len(store.read_boundaries()) == 194 and store.list_api_tokens() == []
     assert set(load_default(store, GEODATA_DIR)) == {"indicators", "boundaries:2025"}
     assert len(store.read_edition("2025")) == 65 and len(store.read_boundaries()) == 194
 
@@ -116,7 +117,7 @@ def test_an_existing_postgis_store_is_migrated(pg_url, monkeypatch):
     store.publish("boundaries", read_default_boundaries(GEODATA_DIR), author="t", comment="", base_version=None)
     monkeypatch.setattr(migrations, "MIGRATIONS", every)
     assert store.upgrade() == [m.version for m in every[1:]]
-    assert len(store.read_boundaries()) == 194
+    assert len(store.read_boundaries()) == 194 and store.list_api_tokens() == []
     assert set(load_default(store, GEODATA_DIR)) == {"indicators", "boundaries:2025"}
     assert len(store.read_edition("2025")) == 65
     store.close()
