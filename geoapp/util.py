@@ -15,6 +15,10 @@ class LRU:
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._data
+
     def get_or_build(self, key, build):
         """Return the cached value of `key`, building and storing it on a miss."""
         with self._lock:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
+from geoapp.maps.simplify import band_decimals, band_units, parse_band
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
 from geoapp.web.responses import cached_json, current_view
@@ -19,11 +20,13 @@ bp = Blueprint("api", __name__)
 @bp.get("/boundaries.geojson")
 def boundaries():
     district = request.args.get("district") or setting("DEFAULT_DISTRICT")
-    units = dataset().communes_of(district)
-    decimals = setting("COORD_DECIMALS")
+    data = dataset()
+    units = data.communes_of(district)
+    band = parse_band(request.args.get("detail"))
+    decimals = band_decimals(band, setting("COORD_DECIMALS"))
     return cached_json(
-        ("boundaries", district, decimals),
-        lambda: geometry_json(units, decimals),
+        ("boundaries", district, decimals, band),
+        lambda: geometry_json(band_units(data.communes, units, data.version, band), decimals),
         "application/geo+json",
     )
 

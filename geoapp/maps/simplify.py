@@ -1,0 +1,94 @@
+"""Commune geometry per zoom band, simplified once per published version without opening gaps.
+
+Shared edges are simplified once for both neighbours (`shapely.coverage_simplify`), so a
+simplified coverage has no new gaps or overlaps. The coarse bands are built once per data
+version and kept in a small in-process memo; "full" is the published geometry.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoapp.errors import BadRequest
+from geoapp.util import LRU
+
+FULL = "full"
+# Tolerance in degrees (about 400 m and 80 m) and the decimals kept in GeoJSON for each band.
+BANDS: dict[str, tuple[float | None, int | None]] = {"low": (0.004, 3), "mid": (0.0008, 4), FULL: (None, None)}
+# The most zoomed-in (Leaflet) level at which each coarse band is still finer than a screen pixel.
+MAX_ZOOM = {"low": 7, "mid": 10}
+
+_memo = LRU(8)
+_locks: dict[tuple, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def parse_band(raw: str | None) -> str:
+    """Return the requested detail band (default: full) or raise BadRequest."""
+    band = (raw or FULL).strip().lower()
+    if band not in BANDS:
+        raise BadRequest("error_bad_detail", detail=raw, choices=", ".join(BANDS))
+    return band
+
+
+def band_for_zoom(zoom: float) -> str:
+    """Return the coarsest band detailed enough for a map zoom level."""
+    for band, max_zoom in MAX_ZOOM.items():
+        if zoom <= max_zoom:
+            return band
+    return FULL
+
+
+def band_decimals(band: str, full_decimals: int) -> int:
+    """Return how many coordinate decimals a band's GeoJSON keeps."""
+    decimals = BANDS[band][1]
+    return full_decimals if decimals is None else min(decimals, full_decimals)
+
+
+def simplify_coverage(geoms, tolerance: float) -> np.ndarray:
+    """Return the geometries simplified together: each shared edge once, so no gaps or overlaps appear."""
+    geoms = np.asarray(geoms, dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    out = geoms.copy()
+    if present.any():
+        out[present] = shapely.coverage_simplify(geoms[present], tolerance, simplify_boundary=True)
+    return out
+
+
+def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str) -> gpd.GeoSeries:
+    """Return the communes' geometry in a band, built once per (data version, band)."""
+    if band == FULL:
+        return communes.geometry
+    key = (version, band)
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:  # one build per key, even when requests arrive together
+        return _memo.get_or_build(key, lambda: _build_with_memo(communes, version, band))
+
+
+def _build_with_memo(communes: gpd.GeoDataFrame, version: str, band: str) -> gpd.GeoSeries:
+    bands = [b for b, (tol, _) in BANDS.items() if tol is not None]
+    position = bands.index(band)
+    if position + 1 < len(bands):
+        finer = band_geometry(communes, version, bands[position + 1])
+        simplified = simplify_coverage(finer.values, BANDS[band][0])
+    else:
+        simplified = simplify_coverage(communes.geometry.values, BANDS[band][0])
+    return gpd.GeoSeries(simplified, index=communes.index, crs=communes.crs)
+
+
+def band_units(communes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, version: str, band: str) -> gpd.GeoDataFrame:
+    """Return `units` (a subset of `communes`) with their geometry in a band."""
+    if band == FULL:
+        return units
+    geometry = band_geometry(communes, version, band)
+    return units.set_geometry(geometry.loc[units.index].values, crs=units.crs)
+
+
+def is_memoized(version: str, band: str) -> bool:
+    """True when a band of a data version is already built."""
+    return band == FULL or (version, band) in _memo
