@@ -19,10 +19,12 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": "",
     "EMBED_ANCESTORS": "*",
     "REQUIRE_LOGIN": False,
-    "MAX_UPLOAD_MB": 50,
+    "MAX_UPLOAD_MB": 160,
     "COORD_DECIMALS": 5,
     "EXPORT_MAX_DPI": 600,
     "EXPORT_MAX_PIXELS": 40_000_000,
+    "EXPORT_MAX_UNITS": 1000,
+    "TABLE_INLINE_MAX": 300,
     "SESSION_COOKIE_SECURE": False,
 }
 

@@ -11,7 +11,7 @@ import matplotlib
 import geoapp
 from geoapp.data.dataset import Dataset
 from geoapp.export.cache import export_cache
-from geoapp.export.options import FORMATS, ExportOptions, parse_options
+from geoapp.export.options import FORMATS, ExportOptions, check_unit_count, parse_options
 from geoapp.export.print_page import render_static
 from geoapp.maps.view import build_map_view, parse_year
 from geoapp.export.standalone import standalone_html
@@ -54,6 +54,7 @@ def export_map(
     indicator = dataset.catalog.get(indicator_id)
     year = parse_year(params.get("year"), dataset.years(indicator.id))
     district = params.get("district") or settings["DEFAULT_DISTRICT"]
+    check_unit_count(len(dataset.communes_of(district)), settings)
     map_args = {k: params.get(k) or None for k in ("scheme", "k", "breaks")}
     today = today or dt.date.today()
     html = options.fmt == "html"

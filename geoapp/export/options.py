@@ -60,3 +60,10 @@ def parse_options(fmt: str, dpi: object, orientation: object, settings: dict) ->
     if fmt == "png" and width * height > limit:
         raise BadRequest("error_export_pixels", width=width, height=height, max=f"{limit / 1e6:g}")
     return ExportOptions(fmt, dpi, orientation)
+
+
+def check_unit_count(count: int, settings: dict) -> None:
+    """Refuse an export of more units than EXPORT_MAX_UNITS: it would cost seconds of server time."""
+    limit = int(settings["EXPORT_MAX_UNITS"])
+    if count > limit:
+        raise BadRequest("error_export_units", count=count, max=limit)
