@@ -80,8 +80,12 @@ def _text_hits(frame: pd.DataFrame, pattern: re.Pattern) -> list[dict]:
     for col in frame.columns:
         if col == skip:
             continue
-        for i, value in enumerate(frame[col]):
-            if isinstance(value, str) and pattern.search(value):
+        values = frame[col]
+        hits = {v for v in pd.unique(values.to_numpy(dtype=object)) if isinstance(v, str) and pattern.search(v)}
+        if not hits:
+            continue  # the usual case, decided once per distinct value
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value in hits:
                 found.append({"position": i, "field": str(col), "value": value[:200]})
     return found
 
