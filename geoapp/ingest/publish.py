@@ -11,9 +11,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import pandas as pd
+import pyogrio
+
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
-from geoapp.storage.base import Store, check_kind
-from geoapp.ingest import Check, Limits, check_boundaries, check_indicators
+from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
+from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicators
+from geoapp.ingest.report import jsonable
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
@@ -24,6 +28,8 @@ OPTIONS = {
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _META = "meta.json"
 _UPLOAD = "upload.bin"
+_REPORT = "check.json"
+_CHECKED = {"boundaries": "checked.gpkg", "indicators": "checked.csv"}
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,27 @@ class Pending:
     created: float
     author: str
     path: Path
+    versions: dict | None = None
 
     def raw(self) -> bytes:
         """Return the uploaded bytes."""
         return (self.path / _UPLOAD).read_bytes()
+
+    @property
+    def upload_path(self) -> Path:
+        """Return the file holding the uploaded bytes."""
+        return self.path / _UPLOAD
+
+    def check(self) -> Check:
+        """Return the dry run's findings (issues and report; no frame)."""
+        return read_check(self.path / _REPORT, self.kind)
+
+    def checked_frame(self, versions: dict):
+        """Return the frame the dry run passed, if the published data is still what it saw; else None."""
+        path = self.path / _CHECKED[self.kind]
+        if self.versions != versions or not path.exists():
+            return None
+        return read_checked(path, self.kind)
 
 
 def pending_root(settings: dict) -> Path:
@@ -124,23 +147,55 @@ def dry_run(
     """Check an upload and keep it, its options and the version it saw, under a new token."""
     filename = clean_filename(filename)
     options = clean_options(kind, options)
+    seen = store.published_versions()
     base, check = run_check(store, kind, filename, raw, options, limits)
     purge_expired(root)
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
-            "created": time.time(), "author": author}
-    _write_pending(root, token, raw, meta)
+            "created": time.time(), "author": author, "versions": seen}
+    _write_pending(root, token, raw, meta, check)
     return token, check
 
 
-def _write_pending(root: Path, token: str, raw: bytes, meta: dict) -> None:
-    """Write a pending upload into a temporary folder, then move it into place."""
+def _write_pending(root: Path, token: str, raw: bytes, meta: dict, check: Check) -> None:
+    """Write a pending upload, its findings and the checked frame into a temporary folder, then move it into place."""
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{token}"
     tmp.mkdir()
     (tmp / _UPLOAD).write_bytes(raw)
+    write_check(tmp / _REPORT, check)
+    if check.ok and check.frame is not None:
+        write_checked(tmp / _CHECKED[check.kind], check.kind, check.frame)
     (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, root / token)
+
+
+def write_check(path: Path, check: Check) -> None:
+    """Write a check's issues and full report as JSON (every finding, not only the first ones)."""
+    data = {"kind": check.kind, "issues": [{"level": i.level, "key": i.key, "params": jsonable(i.params)} for i in check.issues],
+            "report": jsonable(check.report)}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def read_check(path: Path, kind: str) -> Check:
+    """Read the findings written by write_check (the frame is not part of them)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Check(kind, None, [Issue(i["level"], i["key"], i["params"]) for i in data["issues"]], data["report"])
+
+
+def write_checked(path: Path, kind: str, frame) -> None:
+    """Keep the frame a dry run passed, so that publishing does not check it again."""
+    if kind == "boundaries":
+        pyogrio.write_dataframe(frame, path, layer="checked", driver="GPKG")
+    else:
+        frame.to_csv(path, index=False)
+
+
+def read_checked(path: Path, kind: str):
+    """Read a frame written by write_checked, with the stored column types."""
+    if kind == "boundaries":
+        return boundary_frame(pyogrio.read_dataframe(path, layer="checked"))
+    return indicator_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
 
 
 def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending:
@@ -156,7 +211,7 @@ def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending
         discard(root, token)
         raise NotFound("publish_error_pending_gone")
     return Pending(token, meta["kind"], meta["filename"], meta["options"], meta["base_version"],
-                   meta["created"], meta.get("author", ""), path)
+                   meta["created"], meta.get("author", ""), path, meta.get("versions"))
 
 
 def recheck(
@@ -174,19 +229,24 @@ def recheck(
 def publish_pending(
     store: Store, token: str, author: str, comment: str, *, root: Path, limits: Limits | None = None
 ) -> int:
-    """Publish a pending upload after checking it again against the current published data.
+    """Publish a pending upload: the frame its dry run passed, or, if other data was published
+    since (the boundaries under an indicator table), the upload checked again.
 
-    Raises Conflict when another version was published since the dry run.
+    Raises Conflict when another version of the same kind was published since the dry run.
     """
     comment = check_comment(comment)
     pending = load_pending(root, token)
-    current = store.published_versions()[pending.kind]
+    versions = store.published_versions()
+    current = versions[pending.kind]
     if current != pending.base_version:
         raise Conflict("error_publish_conflict", current=current or 0, base=pending.base_version or 0)
-    base, check = run_check(store, pending.kind, pending.filename, pending.raw(), pending.options, limits)
-    if not check.ok:
-        raise Invalid("publish_error_has_errors", count=len(check.errors))
-    version = store.publish(pending.kind, check.frame, author=author, comment=comment,
+    frame = pending.checked_frame(versions)
+    if frame is None:
+        base, check = run_check(store, pending.kind, pending.filename, pending.raw(), pending.options, limits)
+        if not check.ok:
+            raise Invalid("publish_error_has_errors", count=len(check.errors))
+        frame = check.frame
+    version = store.publish(pending.kind, frame, author=author, comment=comment,
                             base_version=pending.base_version)
     discard(root, token)
     return version

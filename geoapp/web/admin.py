@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import accounts as auth
@@ -147,6 +149,18 @@ def _report(token: str, check, *, conflict: str | None = None, status: int | Non
         formats=DOWNLOAD_FORMATS[pending.kind],
     )
     return render_template("admin/report.html", **context), status or (200 if check.ok else 422)
+
+
+@bp.get("/pending/<token>/report.json")
+@require("editor")
+def report_json(token):
+    """Return every finding of a dry run (the HTML page lists the first hundred of each kind)."""
+    pending = publish.load_pending(_root(), token)
+    body = json.dumps(pending.check().to_dict(current_lang()), ensure_ascii=False)
+    response = Response(body, content_type="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="report-{pending.token[:8]}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/pending/<token>/recheck")
