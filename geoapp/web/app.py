@@ -69,12 +69,13 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, auth, browse, embed
+    from geoapp.web import admin, api, auth, browse, embed, table_api
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(table_api.bp, url_prefix="/api")
     app.after_request(compress_response)
     return app

@@ -38,6 +38,7 @@ def index():
 def map_page(indicator):
     view = current_view(indicator)
     data = dataset()
+    table_inline = len(view.frame) <= setting("TABLE_INLINE_MAX")  # larger tables come in pages from the API
     html, script = render_folium(view.frame.total_bounds, map_options(view))
     return render_template(
         "map.html",
@@ -49,7 +50,8 @@ def map_page(indicator):
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=data.search_index(view.district),
+        search_index=data.search_index(view.district) if table_inline else [],
+        table_inline=table_inline,
         breaks=request.args.get("breaks", ""),
     )
 
