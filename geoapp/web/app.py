@@ -6,11 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask
 
 from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data.dataset import DatasetCache, ensure_store
-from geoapp.web import errors, i18n, security
+from geoapp.web import assets, errors, i18n, security
 from geoapp.web.state import AppState
 from geoapp.web.responses import compress_response
 
@@ -36,12 +36,10 @@ def _secret_key(settings: dict) -> str:
 
 
 def _vendor(app: Flask) -> None:
-    """Serve Leaflet from its XStatic package: no CDN."""
+    """Serve Leaflet from its XStatic package (no CDN) and geoapp/static: fingerprinted, gzip, cached."""
     import xstatic.pkg.leaflet as leaflet
 
-    @app.route("/vendor/leaflet/<path:filename>")
-    def vendor_leaflet(filename):
-        return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
+    assets.init_app(app, {"vendor_leaflet": Path(leaflet.BASE_DIR)})
 
 
 def create_app(config: dict | None = None) -> Flask:
