@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 import secrets
@@ -46,9 +47,9 @@ class Pending:
     path: Path
     versions: dict | None = None
 
-    def raw(self) -> bytes:
-        """Return the uploaded bytes."""
-        return (self.path / _UPLOAD).read_bytes()
+    def raw(self):
+        """Return the uploaded bytes, mapped from the file rather than read into memory."""
+        return mapped(self.path / _UPLOAD)
 
     @property
     def upload_path(self) -> Path:
@@ -65,6 +66,42 @@ class Pending:
         if self.versions != versions or not path.exists():
             return None
         return read_checked(path, self.kind)
+
+
+def mapped(path: Path):
+    """Return a file's bytes as a read-only memory map (bytes-like, paged in from disk as needed)."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def receive(stream, root: Path, max_bytes: int, chunk: int = 1 << 20) -> Path:
+    """Copy an upload stream to a new file under `root`, chunk by chunk; Invalid past `max_bytes`."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f".incoming-{secrets.token_hex(16)}"
+    size = 0
+    with open(path, "wb") as out:
+        while block := stream.read(chunk):
+            size += len(block)
+            if size > max_bytes:
+                out.close()
+                path.unlink()
+                raise Invalid("upload_too_large", size_mb=round(size / 2**20, 1), max_mb=round(max_bytes / 2**20, 1))
+            out.write(block)
+    return path
+
+
+def dry_run_stream(store: Store, kind: str, filename: str, stream, options: dict | None, *, root: Path,
+                   author: str = "", limits: Limits | None = None) -> tuple[str, Check]:
+    """Check an upload read from a stream: written to disk once, mapped for the check, then kept as the pending upload."""
+    limits = limits or Limits()
+    path = receive(stream, root, limits.max_bytes)
+    try:
+        return dry_run(store, kind, filename, mapped(path), options, root=root, author=author, limits=limits,
+                       received=path)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def pending_root(settings: dict) -> Path:
@@ -143,8 +180,12 @@ def dry_run(
     root: Path,
     author: str = "",
     limits: Limits | None = None,
+    received: Path | None = None,
 ) -> tuple[str, Check]:
-    """Check an upload and keep it, its options and the version it saw, under a new token."""
+    """Check an upload and keep it, its options and the version it saw, under a new token.
+
+    `received` is the file `raw` was mapped from: it is moved into the pending folder, not copied.
+    """
     filename = clean_filename(filename)
     options = clean_options(kind, options)
     seen = store.published_versions()
@@ -153,16 +194,19 @@ def dry_run(
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
             "created": time.time(), "author": author, "versions": seen}
-    _write_pending(root, token, raw, meta, check)
+    _write_pending(root, token, raw, meta, check, received)
     return token, check
 
 
-def _write_pending(root: Path, token: str, raw: bytes, meta: dict, check: Check) -> None:
+def _write_pending(root: Path, token: str, raw, meta: dict, check: Check, received: Path | None = None) -> None:
     """Write a pending upload, its findings and the checked frame into a temporary folder, then move it into place."""
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{token}"
     tmp.mkdir()
-    (tmp / _UPLOAD).write_bytes(raw)
+    if received is not None:
+        os.replace(received, tmp / _UPLOAD)
+    else:
+        (tmp / _UPLOAD).write_bytes(raw)
     write_check(tmp / _REPORT, check)
     if check.ok and check.frame is not None:
         write_checked(tmp / _CHECKED[check.kind], check.kind, check.frame)
@@ -287,6 +331,9 @@ def purge_expired(root: Path, *, now: float | None = None) -> list[str]:
     for path in root.iterdir():
         if now - path.stat().st_mtime <= PENDING_TTL:
             continue
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)  # an upload left half-received
         removed.append(path.name)
     return removed

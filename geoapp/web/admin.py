@@ -125,17 +125,23 @@ def upload(kind):
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest("publish_error_no_file")
-    raw = file.read()
     options = form_options(kind)
-    token, check = publish.dry_run(state().store, kind, file.filename, raw, options,
-                                   root=_root(), author=_actor(), limits=_limits())
+    token, check = publish.dry_run_stream(state().store, kind, file.filename, file.stream, options,
+                                          root=_root(), author=_actor(), limits=_limits())
     return _report(token, check)
+
+
+def pending_layers(pending) -> list[str]:
+    """Return the layers of a pending boundary upload (a GeoJSON has one: not listed)."""
+    if pending.kind != "boundaries" or pending.filename.lower().endswith((".geojson", ".json")):
+        return []
+    return list_layers(pending.filename, pending.raw(), _limits())
 
 
 def _report(token: str, check, *, conflict: str | None = None, status: int | None = None):
     """Render the dry-run report of a pending upload."""
     pending = publish.load_pending(_root(), token)
-    layers = list_layers(pending.filename, pending.raw(), _limits()) if pending.kind == "boundaries" else []
+    layers = pending_layers(pending)
     keys = {issue.key for issue in check.errors}
     context = _form_context(pending.kind, pending.options)
     context.update(

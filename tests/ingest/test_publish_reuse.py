@@ -84,3 +84,32 @@ def test_report_lists_a_hundred_per_kind_and_the_json_has_all(app):
     assert any(w["key"] == "upload_rows_unmatched" and "150" in w["message"] for w in report["warnings"])
     assert store.published_versions()["indicators"] == 1
     assert as_user(app, "viewer1", "viewer").get(link).status_code in (302, 403)
+
+
+def test_a_streamed_upload_is_written_once_and_kept_as_the_pending_file(store, root):
+    raw = geojson(renamed(store))
+    token, check = publish.dry_run_stream(store, "boundaries", "new.geojson", io.BytesIO(raw), {}, root=root)
+    assert check.ok
+    assert (root / token / "upload.bin").read_bytes() == raw
+    assert not list(root.glob(".incoming-*"))
+    assert publish.publish_pending(store, token, "ed", "streamed", root=root) == 2
+
+
+def test_a_streamed_upload_over_the_limit_is_refused_and_removed(store, root):
+    from geoapp.errors import Invalid
+    from geoapp.ingest import Limits
+
+    with pytest.raises(Invalid) as exc:
+        publish.dry_run_stream(store, "boundaries", "big.geojson", io.BytesIO(b"{" + b" " * 5000 + b"}"), {},
+                               root=root, limits=Limits(max_bytes=1000))
+    assert exc.value.key == "upload_too_large"
+    assert list(root.iterdir()) == []
+
+
+def test_uploads_checked_from_a_mapped_file_match_bytes(store, root, tmp_path):
+    raw = geojson(renamed(store))
+    path = tmp_path / "upload.geojson"
+    path.write_bytes(raw)
+    from_bytes = publish.run_check(store, "boundaries", "a.geojson", raw, {})[1]
+    from_map = publish.run_check(store, "boundaries", "a.geojson", publish.mapped(path), {})[1]
+    assert from_map.ok and from_map.report["diff"] == from_bytes.report["diff"]
