@@ -221,7 +221,7 @@ def rates(data_dir: Path, urls: dict, args, work: Path) -> dict:
     out = {}
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
-    with Gunicorn("geoapp:create_app()", env, 2, logs) as port:
+    with Gunicorn("geoapp:create_app()", env, 2, logs, startup=300) as port:
         page = fetch(port, "/maps/ntm_level?district=183")[0]
         leaflet = re.search(rb'src="(/vendor/leaflet/leaflet\.[0-9a-f]+\.js)"', gzip.decompress(page)).group(1).decode()
         urls = {name: (leaflet if url == "LEAFLET" else url) for name, url in urls.items()}
@@ -250,7 +250,7 @@ def chromium_figures(data_dir: Path, year: int) -> dict:
     env = {"GEOAPP_DATA_DIR": str(data_dir), "GEOAPP_SECRET_KEY": "bench"}
     logs = data_dir.parent / "logs"
     logs.mkdir(exist_ok=True)
-    with Gunicorn("geoapp:create_app()", env, 2, logs) as port, sync_playwright() as p:
+    with Gunicorn("geoapp:create_app()", env, 2, logs, startup=300) as port, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--enable-precise-memory-info"])
         url = f"http://{HOST}:{port}/maps/{INDICATOR}?district=all&year={year}"
@@ -392,7 +392,11 @@ def main(argv=None) -> int:
         results["explore"] = run_child(["explore", str(files["gpkg"]), str(explore_html)], 300)
         if not args.no_browser:
             print("Chromium …", file=sys.stderr)
-            results["chromium"] = chromium_figures(national, year)
+            try:
+                results["chromium"] = chromium_figures(national, year)
+            except Exception as exc:  # noqa: BLE001 - reported in the table, the other figures still count
+                results["chromium"] = {"geoapp": {"error": f"{type(exc).__name__}: {str(exc)[:80]}"}}
+            print(json.dumps({k: v for k, v in results.items() if k != "data"}, default=str), file=sys.stderr)
         print("request rates …", file=sys.stderr)
         results["rates"] = rates(builtin, {
             "map page, Cao Lộc": "/maps/ntm_level?district=183",
