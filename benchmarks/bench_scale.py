@@ -254,9 +254,11 @@ def chromium_figures(data_dir: Path, year: int) -> dict:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--enable-precise-memory-info"])
         url = f"http://{HOST}:{port}/maps/{INDICATOR}?district=all&year={year}"
-        fetch(port, f"/maps/{INDICATOR}?district=all&year={year}")  # the server's view is warm; the browser is cold
-        fetch(port, "/api/boundaries.geojson?district=all&detail=low")
-        out["geoapp"] = _open(browser, url, "path.leaflet-interactive", 60)
+        for _ in range(12):  # warm every worker (each simplifies once per data version); the browser is cold
+            for warm in (f"/maps/{INDICATOR}?district=all&year={year}", "/api/boundaries.geojson?district=all&detail=low",
+                         f"/api/maps/{INDICATOR}.json?district=all&year={year}&lang=vi"):
+                fetch(port, warm)
+        out["geoapp"] = _open(browser, url, "path.leaflet-interactive", 120)
         browser.close()
     return out
 

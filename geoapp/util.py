@@ -15,6 +15,14 @@ class LRU:
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
+    def get(self, key, default=None):
+        """Return the cached value of `key`, or `default` (nothing is built)."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return default
+
     def __contains__(self, key) -> bool:
         with self._lock:
             return key in self._data

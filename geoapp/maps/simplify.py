@@ -22,9 +22,13 @@ BANDS: dict[str, tuple[float | None, int | None]] = {"low": (0.004, 3), "mid": (
 # The most zoomed-in (Leaflet) level at which each coarse band is still finer than a screen pixel.
 MAX_ZOOM = {"low": 7, "mid": 10}
 
+# Coverages at least this large are simplified in the background as soon as their version is loaded.
+WARM_MIN_UNITS = 1000
+
 _memo = LRU(8)
-_locks: dict[tuple, threading.Lock] = {}
-_locks_guard = threading.Lock()
+_warming: set[str] = set()
+_warming_guard = threading.Lock()
+_building = threading.RLock()  # one build at a time (re-entrant: a coarse band starts from the finer one)
 
 
 def parse_band(raw: str | None) -> str:
@@ -64,9 +68,10 @@ def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str) -> gpd.Ge
     if band == FULL:
         return communes.geometry
     key = (version, band)
-    with _locks_guard:
-        lock = _locks.setdefault(key, threading.Lock())
-    with lock:  # one build per key, even when requests arrive together
+    built = _memo.get(key)
+    if built is not None:
+        return built
+    with _building:  # one build per key, even when requests arrive together
         return _memo.get_or_build(key, lambda: _build_with_memo(communes, version, band))
 
 
@@ -92,3 +97,28 @@ def band_units(communes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, version: str
 def is_memoized(version: str, band: str) -> bool:
     """True when a band of a data version is already built."""
     return band == FULL or (version, band) in _memo
+
+
+def warm(communes: gpd.GeoDataFrame, version: str, *, min_units: int = WARM_MIN_UNITS) -> threading.Thread | None:
+    """Start building the coarse bands of a large coverage in a background thread, once per version.
+
+    A national layer takes seconds to simplify: done ahead of the first map request instead of in it.
+    Returns the thread started, or None (small coverage, already built or being built).
+    """
+    if len(communes) < min_units or _memo.get((version, "low")) is not None:
+        return None
+    with _warming_guard:
+        if version in _warming:
+            return None
+        _warming.add(version)
+
+    def build() -> None:
+        try:
+            band_geometry(communes, version, "low")
+        finally:
+            with _warming_guard:
+                _warming.discard(version)
+
+    thread = threading.Thread(target=build, name="geoapp-simplify", daemon=True)
+    thread.start()
+    return thread

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g
 
 from geoapp.data.dataset import Dataset, DatasetCache
+from geoapp.maps.simplify import warm
 from geoapp.storage import Store
 from geoapp.util import LRU
 
@@ -28,6 +29,7 @@ def dataset() -> Dataset:
     """Return the published dataset, its version checked once per request so that a request sees one version."""
     if "dataset" not in g:
         g.dataset = state().datasets.get()
+        warm(g.dataset.communes, g.dataset.version)  # coarse map geometry of a large layer, in the background
     return g.dataset
 
 

@@ -120,3 +120,13 @@ def test_map_loads_coarse_band_then_finer_on_zoom(live_server, offline_page):
     assert any("detail=full" in url for url in requested)
     assert page.locator("path.leaflet-interactive[data-code]").count() == int(features)
     assert offline_page.errors == []
+
+
+def test_large_coverages_are_simplified_ahead_of_the_first_request():
+    communes = synthetic_communes(40, vertices=60, seed=9)
+    assert simplify.warm(communes, "v-warm-1") is None  # small: built on demand
+    thread = simplify.warm(communes, "v-warm-1", min_units=10)
+    assert thread is not None
+    thread.join(60)
+    assert is_memoized("v-warm-1", "low") and is_memoized("v-warm-1", "mid")
+    assert simplify.warm(communes, "v-warm-1", min_units=10) is None  # already built
