@@ -56,6 +56,7 @@ server.listen(0, "127.0.0.1", () => console.log("PORT " + server.address().port)
 def child_dry_run(data_dir: str, kind: str, path: str) -> dict:
     """Dry-run one upload against a data directory; return time, CPU, peak RSS and the pending token."""
     from geoapp.config import load_settings
+    from geoapp.data.dataset import load_dataset
     from geoapp.ingest import publish
     from geoapp.storage import open_store
 
@@ -63,10 +64,10 @@ def child_dry_run(data_dir: str, kind: str, path: str) -> dict:
     store = open_store(settings)
     wall, cpu = time.perf_counter(), time.process_time()
     raw = Path(path).read_bytes()
-    token, check = publish.dry_run(store, kind, Path(path).name, raw, {}, root=publish.pending_root(settings),
+    pending, check = publish.dry_run(load_dataset(store, settings["GEODATA_DIR"]), kind, Path(path).name, raw, {}, root=publish.pending_root(settings),
                                    author="bench", limits=publish.limits_for(settings))
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ok": check.ok, "token": token,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ok": check.ok, "token": pending.token,
             "errors": [i.key for i in check.errors]}
 
 
@@ -118,12 +119,17 @@ def make_data(work: Path, communes: int, rows: int) -> dict:
 def publish_token(data_dir: Path, token: str) -> float:
     """Publish a pending upload; return the seconds it took."""
     from geoapp.config import load_settings
+    from geoapp.data.dataset import load_dataset
     from geoapp.ingest import publish
     from geoapp.storage import open_store
 
     settings = load_settings({"DATA_DIR": str(data_dir)})
     start = time.perf_counter()
-    publish.publish_pending(open_store(settings), token, "bench", "national layer", root=publish.pending_root(settings),
+    store = open_store(settings)
+    root = publish.pending_root(settings)
+    pending = publish.load_pending(root, token)
+    publish.publish_pending(store, load_dataset(store, settings["GEODATA_DIR"]), pending, "bench", "national layer",
+
                             limits=publish.limits_for(settings))
     return time.perf_counter() - start
 

@@ -25,6 +25,8 @@ class MatchReport:
     duplicates: list[dict] = field(default_factory=list)
     units_without_data: list[dict] = field(default_factory=list)
     columns: dict = field(default_factory=dict)
+    edition: str | None = None  # the boundary edition the rows were matched to
+    edition_reason: dict = field(default_factory=dict)  # why: {"key": message key, **params}
 
     def counts(self) -> dict[str, int]:
         """Return the number of entries in each list."""
@@ -44,19 +46,28 @@ class JoinResult:
     report: MatchReport
 
 
+def _district_codes(units: pd.DataFrame) -> list[str]:
+    """Return each unit's district code, "" where the edition has no districts."""
+    if "district_code" not in units:
+        return [""] * len(units)
+    return ["" if pd.isna(d) else str(d) for d in units["district_code"]]
+
+
 class _Units:
-    """Lookup of boundary units by code, and by name keys within a district."""
+    """Lookup of boundary units by code, and by name keys within a district (or province-wide
+    in an edition without districts)."""
 
     def __init__(self, units: pd.DataFrame) -> None:
-        self.by_code = {c: (n, d) for c, n, d in zip(units["commune_code"], units["commune_name"], units["district_code"])}
+        districts = _district_codes(units)
+        self.has_districts = any(districts)
+        self.by_code = {c: (n, d) for c, n, d in zip(units["commune_code"], units["commune_name"], districts)}
         self.names: dict[tuple[str, str], list[str]] = {}
         self.ascii: dict[tuple[str, str], list[str]] = {}
         for code, (name, district) in self.by_code.items():
             self.names.setdefault((district, normalize_name(name)), []).append(code)
             self.ascii.setdefault((district, ascii_key(name)), []).append(code)
-        self.district_names = {
-            normalize_name(n): c for c, n in zip(units["district_code"], units.get("district_name", units["district_code"]))
-        }
+        names = units["district_name"] if "district_name" in units else pd.Series(districts, index=units.index)
+        self.district_names = {normalize_name(n): c for c, n in zip(districts, names) if c}
 
 
 def _texts(table: pd.DataFrame, col: str | None) -> pd.Series:
@@ -67,7 +78,12 @@ def _texts(table: pd.DataFrame, col: str | None) -> pd.Series:
 
 
 def _row_districts(table, columns, units: _Units, district: str | None) -> pd.Series:
-    """Return each row's district: its district code, else its district's name, else `district`."""
+    """Return each row's district: its district code, else its district's name, else `district`.
+
+    In an edition without districts every row's district is "" (names are matched province-wide).
+    """
+    if not units.has_districts:
+        return pd.Series("", index=table.index, dtype=object)
     by_code = once_per_value(_texts(table, columns["district_code"]), lambda v: normalize_code(v, width=3))
     names = once_per_value(_texts(table, columns["district_name"]), normalize_name)
     by_name = once_per_value(names, lambda n: units.district_names.get(n) or units.district_names.get(normalize_name("Huyện " + n)))
@@ -95,7 +111,8 @@ def _match_rows(table, columns, units: _Units, district: str | None) -> tuple[pd
     method = pd.Series("", index=table.index, dtype=object)
     reason = pd.Series("", index=table.index, dtype=object)
     known = unit_district.notna()
-    other = known & (unit_district != district) if district else pd.Series(False, index=table.index)
+    narrowed = bool(district) and units.has_districts  # a district only narrows an edition with districts
+    other = known & (unit_district != district) if narrowed else pd.Series(False, index=table.index)
     reason[other] = "code_other_district"
     by_code = known & ~other
     code[by_code], method[by_code] = codes[by_code], MATCH_CODE
@@ -107,9 +124,9 @@ def _match_rows(table, columns, units: _Units, district: str | None) -> tuple[pd
     reason[no_name] = reason[no_name].where(reason[no_name] != "", "no_code_or_name")
     rest &= ~no_name
     row_district = _row_districts(table[rest], columns, units, district)
-    lost = row_district.isna() | (row_district == "")
+    lost = row_district.isna() | ((row_district == "") & units.has_districts)
     reason[lost[lost].index] = "no_district_for_name"
-    if district:
+    if narrowed:
         elsewhere = ~lost & (row_district != district)
         reason[elsewhere[elsewhere].index] = "other_district"
         lost |= elsewhere
@@ -166,7 +183,7 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
         for pos, code in zip(positions, matched.loc[dup, "commune_code"])
     ]
     matched = matched[~dup]
-    scope = [district] if district else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
+    scope = [district] if district and lookup.has_districts else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
     have = set(matched["commune_code"])
     report.units_without_data = [
         {"code": c, "name": n}

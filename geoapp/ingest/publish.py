@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 import pyogrio
 
+from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
-from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicators
 from geoapp.ingest.report import jsonable
+from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
@@ -45,10 +46,11 @@ class Pending:
     created: float
     author: str
     path: Path
-    versions: dict | None = None
+    versions: dict | None = None  # the published versions the dry run saw
 
+    @property
     def raw(self):
-        """Return the uploaded bytes, mapped from the file rather than read into memory."""
+        """The uploaded bytes, mapped from the file rather than read into memory."""
         return mapped(self.path / _UPLOAD)
 
     @property
@@ -92,13 +94,13 @@ def receive(stream, root: Path, max_bytes: int, chunk: int = 1 << 20) -> Path:
     return path
 
 
-def dry_run_stream(store: Store, kind: str, filename: str, stream, options: dict | None, *, root: Path,
-                   author: str = "", limits: Limits | None = None) -> tuple[str, Check]:
+def dry_run_stream(dataset: Dataset, kind: str, filename: str, stream, options: dict | None, *, root: Path,
+                   author: str = "", limits: Limits | None = None) -> tuple[Pending, Check]:
     """Check an upload read from a stream: written to disk once, mapped for the check, then kept as the pending upload."""
     limits = limits or Limits()
     path = receive(stream, root, limits.max_bytes)
     try:
-        return dry_run(store, kind, filename, mapped(path), options, root=root, author=author, limits=limits,
+        return dry_run(dataset, kind, filename, mapped(path), options, root=root, author=author, limits=limits,
                        received=path)
     finally:
         path.unlink(missing_ok=True)
@@ -153,25 +155,24 @@ def check_comment(comment: str | None) -> str:
 
 
 def run_check(
-    store: Store, kind: str, filename: str, raw: bytes, options: dict | None, limits: Limits | None = None
+    dataset: Dataset, kind: str, filename: str, raw: bytes, options: dict | None, limits: Limits | None = None
 ) -> tuple[int | None, Check]:
-    """Validate an upload against the published data; return (the published version it saw, check)."""
+    """Validate an upload against the published dataset; return (the published version it saw, check)."""
     options = clean_options(kind, options)
     limits = limits or Limits()
-    versions = store.published_versions()
-    base = versions[kind]
-    boundaries = store.read_boundaries(versions["boundaries"])
+    base = dataset.versions[kind]
     if kind == "boundaries":
-        published = boundaries if base is not None else None
+        published = dataset.communes if base is not None else None
         check = check_boundaries(filename, raw, published=published, limits=limits, **options)
     else:
-        published = store.read_indicators(base) if base is not None else None
-        check = check_indicators(filename, raw, boundaries=boundaries, published=published, limits=limits, **options)
+        published = dataset.stored_values if base is not None else None
+        check = check_indicators(filename, raw, boundaries=dataset.communes, published=published, limits=limits,
+                                 catalog=dataset.catalog, **options)
     return base, check
 
 
 def dry_run(
-    store: Store,
+    dataset: Dataset,
     kind: str,
     filename: str,
     raw: bytes,
@@ -181,21 +182,26 @@ def dry_run(
     author: str = "",
     limits: Limits | None = None,
     received: Path | None = None,
-) -> tuple[str, Check]:
-    """Check an upload and keep it, its options and the version it saw, under a new token.
+) -> tuple[Pending, Check]:
+    """Check an upload and keep it, its options, its findings and the versions it saw, under a new token.
 
     `received` is the file `raw` was mapped from: it is moved into the pending folder, not copied.
     """
     filename = clean_filename(filename)
     options = clean_options(kind, options)
-    seen = store.published_versions()
-    base, check = run_check(store, kind, filename, raw, options, limits)
+    base, check = run_check(dataset, kind, filename, raw, options, limits)
     purge_expired(root)
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
-            "created": time.time(), "author": author, "versions": seen}
+            "created": time.time(), "author": author, "versions": dict(dataset.versions)}
     _write_pending(root, token, raw, meta, check, received)
-    return token, check
+    return pending_of(root, token, meta), check
+
+
+def pending_of(root: Path, token: str, meta: dict) -> Pending:
+    """Return the pending upload of its stored description (its bytes stay in its folder)."""
+    return Pending(token, meta["kind"], meta["filename"], meta["options"], meta["base_version"],
+                   meta["created"], meta.get("author", ""), root / token, meta.get("versions"))
 
 
 def _write_pending(root: Path, token: str, raw, meta: dict, check: Check, received: Path | None = None) -> None:
@@ -249,50 +255,51 @@ def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending
     path = root / token
     try:
         meta = json.loads((path / _META).read_text(encoding="utf-8"))
+        if (now or time.time()) - meta["created"] > PENDING_TTL:
+            discard(root, token)
+            raise NotFound("publish_error_pending_gone")
+        if not (path / _UPLOAD).is_file():
+            raise OSError("upload missing")
     except (OSError, ValueError):
         raise NotFound("publish_error_pending_gone") from None
-    if (now or time.time()) - meta["created"] > PENDING_TTL:
-        discard(root, token)
-        raise NotFound("publish_error_pending_gone")
-    return Pending(token, meta["kind"], meta["filename"], meta["options"], meta["base_version"],
-                   meta["created"], meta.get("author", ""), path, meta.get("versions"))
+    return pending_of(root, token, meta)
 
 
 def recheck(
-    store: Store, root: Path, token: str, options: dict | None = None, *, limits: Limits | None = None
-) -> tuple[str, Check]:
+    dataset: Dataset, root: Path, pending: Pending, options: dict | None = None, *, limits: Limits | None = None
+) -> tuple[Pending, Check]:
     """Check a pending upload again (new options, or the data published since) under a new token."""
-    pending = load_pending(root, token)
     options = pending.options if options is None else options
-    new_token, check = dry_run(store, pending.kind, pending.filename, pending.raw(), options,
-                               root=root, author=pending.author, limits=limits)
-    discard(root, token)
-    return new_token, check
+    new, check = dry_run(dataset, pending.kind, pending.filename, pending.raw, options,
+                         root=root, author=pending.author, limits=limits)
+    discard(root, pending.token)
+    return new, check
 
 
 def publish_pending(
-    store: Store, token: str, author: str, comment: str, *, root: Path, limits: Limits | None = None
+    store: Store, dataset: Dataset, pending: Pending, author: str, comment: str, *, root: Path,
+    limits: Limits | None = None,
 ) -> int:
     """Publish a pending upload: the frame its dry run passed, or, if other data was published
     since (the boundaries under an indicator table), the upload checked again.
 
-    Raises Conflict when another version of the same kind was published since the dry run.
+    Raises Conflict when another version of the same kind was published since the dry run (seen
+    in the dataset, or by the store itself when a publish happens in between).
     """
     comment = check_comment(comment)
-    pending = load_pending(root, token)
-    versions = store.published_versions()
+    versions = dict(dataset.versions)
     current = versions[pending.kind]
     if current != pending.base_version:
         raise Conflict("error_publish_conflict", current=current or 0, base=pending.base_version or 0)
     frame = pending.checked_frame(versions)
     if frame is None:
-        base, check = run_check(store, pending.kind, pending.filename, pending.raw(), pending.options, limits)
+        _, check = run_check(dataset, pending.kind, pending.filename, pending.raw, pending.options, limits)
         if not check.ok:
             raise Invalid("publish_error_has_errors", count=len(check.errors))
         frame = check.frame
     version = store.publish(pending.kind, frame, author=author, comment=comment,
                             base_version=pending.base_version)
-    discard(root, token)
+    discard(root, pending.token)
     return version
 
 

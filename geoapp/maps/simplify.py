@@ -2,7 +2,8 @@
 
 Shared edges are simplified once for both neighbours (`shapely.coverage_simplify`), so a
 simplified coverage has no new gaps or overlaps. The coarse bands are built once per data
-version and kept in a small in-process memo; "full" is the published geometry.
+version (per boundary edition) and kept as entries of a small in-process `MemoryCache` keyed by
+the data version; "full" is the published geometry.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geoapp.cache import CacheKey, MemoryCache
 from geoapp.errors import BadRequest
-from geoapp.util import LRU
 
 FULL = "full"
 # Tolerance in degrees (about 400 m and 80 m) and the decimals kept in GeoJSON for each band.
@@ -25,8 +26,8 @@ MAX_ZOOM = {"low": 7, "mid": 10}
 # Coverages at least this large are simplified in the background as soon as their version is loaded.
 WARM_MIN_UNITS = 1000
 
-_memo = LRU(8)
-_warming: set[str] = set()
+BAND_CACHE = MemoryCache(8)  # coarse geometry of the current data version, per edition and band
+_warming: set[tuple[str, str]] = set()
 _warming_guard = threading.Lock()
 _building = threading.RLock()  # one build at a time (re-entrant: a coarse band starts from the finer one)
 
@@ -63,61 +64,71 @@ def simplify_coverage(geoms, tolerance: float) -> np.ndarray:
     return out
 
 
-def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str) -> gpd.GeoSeries:
-    """Return the communes' geometry in a band, built once per (data version, band)."""
+def band_key(version: str, edition: str, band: str) -> CacheKey:
+    """Return the cache key of one edition's units in a band for a data version."""
+    return CacheKey(version, f"units={edition}", f"geometry-{band}")
+
+
+def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str, edition: str = "") -> gpd.GeoSeries:
+    """Return all units' geometry of an edition in a band, built once per (data version, edition, band)."""
     if band == FULL:
         return communes.geometry
-    key = (version, band)
-    built = _memo.get(key)
+    key = band_key(version, edition, band)
+    built = BAND_CACHE.peek(key)
     if built is not None:
         return built
     with _building:  # one build per key, even when requests arrive together
-        return _memo.get_or_build(key, lambda: _build_with_memo(communes, version, band))
+        return BAND_CACHE.get_or_build(key, lambda: _build_band(communes, version, band, edition))
 
 
-def _build_with_memo(communes: gpd.GeoDataFrame, version: str, band: str) -> gpd.GeoSeries:
+def _build_band(communes: gpd.GeoDataFrame, version: str, band: str, edition: str) -> gpd.GeoSeries:
     bands = [b for b, (tol, _) in BANDS.items() if tol is not None]
     position = bands.index(band)
     if position + 1 < len(bands):
-        finer = band_geometry(communes, version, bands[position + 1])
+        finer = band_geometry(communes, version, bands[position + 1], edition)
         simplified = simplify_coverage(finer.values, BANDS[band][0])
     else:
         simplified = simplify_coverage(communes.geometry.values, BANDS[band][0])
     return gpd.GeoSeries(simplified, index=communes.index, crs=communes.crs)
 
 
-def band_units(communes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, version: str, band: str) -> gpd.GeoDataFrame:
-    """Return `units` (a subset of `communes`) with their geometry in a band."""
+def band_units(
+    communes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, version: str, band: str, edition: str = ""
+) -> gpd.GeoDataFrame:
+    """Return `units` (a subset of `communes`, all units of `edition`) with their geometry in a band."""
     if band == FULL:
         return units
-    geometry = band_geometry(communes, version, band)
+    geometry = band_geometry(communes, version, band, edition)
     return units.set_geometry(geometry.loc[units.index].values, crs=units.crs)
 
 
-def is_memoized(version: str, band: str) -> bool:
-    """True when a band of a data version is already built."""
-    return band == FULL or (version, band) in _memo
+def is_memoized(version: str, band: str, edition: str = "") -> bool:
+    """True when a band of a data version (and edition) is already built."""
+    return band == FULL or BAND_CACHE.peek(band_key(version, edition, band)) is not None
 
 
-def warm(communes: gpd.GeoDataFrame, version: str, *, min_units: int = WARM_MIN_UNITS) -> threading.Thread | None:
+def warm(
+    communes: gpd.GeoDataFrame, version: str, edition: str = "", *, min_units: int = WARM_MIN_UNITS
+) -> threading.Thread | None:
     """Start building the coarse bands of a large coverage in a background thread, once per version.
 
     A national layer takes seconds to simplify: done ahead of the first map request instead of in it.
     Returns the thread started, or None (small coverage, already built or being built).
     """
-    if len(communes) < min_units or _memo.get((version, "low")) is not None:
+    if len(communes) < min_units or is_memoized(version, "low", edition):
         return None
+    job = (version, edition)
     with _warming_guard:
-        if version in _warming:
+        if job in _warming:
             return None
-        _warming.add(version)
+        _warming.add(job)
 
     def build() -> None:
         try:
-            band_geometry(communes, version, "low")
+            band_geometry(communes, version, "low", edition)
         finally:
             with _warming_guard:
-                _warming.discard(version)
+                _warming.discard(job)
 
     thread = threading.Thread(target=build, name="geoapp-simplify", daemon=True)
     thread.start()

@@ -7,31 +7,32 @@ import math
 import numpy as np
 import pandas as pd
 
+from geoapp.cache import CacheKey, MemoryCache
 from geoapp.data.dataset import Dataset
 from geoapp.data.names import ascii_key
 from geoapp.errors import BadRequest
 from geoapp.maps.view import MapView
-from geoapp.util import LRU
+from geoapp.request import ALL_DISTRICTS, Area
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SEARCH_LIMIT = 10
 MAX_SEARCH_LIMIT = 50
 SORTS = ("code", "name", "value")
-COLUMNS = ("code", "name", "key", "value", "previous", "raw", "status", "source", "color", "cls")
+COLUMNS = ("code", "name", "key", "value", "previous", "raw", "status", "source", "color", "cls",
+           "derived", "from", "rule", "rule_text", "parts")
 
-_frames = LRU(32)
-_indexes = LRU(8)
+TABLE_CACHE = MemoryCache(40)  # table frames of map views and search indexes of editions, current data version
 
 
-def view_key(view: MapView) -> tuple:
-    """Return what identifies a map view: data version, indicator, parameters and language."""
-    return (view.data_version, view.indicator.id, tuple(sorted(view.params.items())), view.lang)
+def view_key(view: MapView) -> CacheKey:
+    """Return the cache key of a view's table: data version, canonical request and language."""
+    return CacheKey(view.data_version, view.request.key, "table-frame", view.lang)
 
 
 def table_frame(view: MapView) -> pd.DataFrame:
     """Return the view's data table rows as a frame (built once per view)."""
-    return _frames.get_or_build(view_key(view), lambda: pd.DataFrame(view.rows(), columns=list(COLUMNS)))
+    return TABLE_CACHE.get_or_build(view_key(view), lambda: pd.DataFrame(view.rows(), columns=list(COLUMNS)))
 
 
 def _int_arg(raw: object, default: int, name: str, low: int, high: int) -> int:
@@ -87,6 +88,7 @@ def table_page(view: MapView, *, page: object = None, size: object = None, sort:
         "year": view.year,
         "previous_year": view.previous_year,
         "district": view.district,
+        "units": view.units,
         "data_version": view.data_version,
         "total": total,
         "page": page,
@@ -102,37 +104,47 @@ def _jsonable(row: dict) -> dict:
     raw = row["raw"]
     if isinstance(raw, float) and np.isnan(raw):
         raw = None
-    return {**row, "raw": raw, "cls": int(row["cls"])}
+    return {**row, "raw": raw, "cls": int(row["cls"]), "derived": bool(row["derived"])}
 
 
-def search_index(dataset: Dataset) -> pd.DataFrame:
-    """Return code, name, diacritic-free key and district of every commune (built once per data version)."""
+def search_index(dataset: Dataset, edition: str | None = None) -> pd.DataFrame:
+    """Return code, name and diacritic-free key of every unit of an edition (built once per data version)."""
+    edition = edition or dataset.default_edition
 
     def build() -> pd.DataFrame:
-        units = dataset.communes
+        units = dataset.units(edition)
         names = units["commune_name"].astype(str)
         return pd.DataFrame({
             "code": units["commune_code"].astype(str).to_numpy(),
             "name": names.to_numpy(),
             "key": [ascii_key(n) for n in names],
-            "district": units["district_code"].astype(str).to_numpy(),
-            "district_name": units["district_name"].astype(str).to_numpy(),
+            "district": text_column(units, "district_code"),
+            "district_name": text_column(units, "district_name"),
         })
 
-    return _indexes.get_or_build(dataset.version, build)
+    return TABLE_CACHE.get_or_build(CacheKey(dataset.version, f"units={edition}", "search-index"), build)
 
 
-def search_communes(dataset: Dataset, query: str | None, *, district: str | None = None, limit: object = None) -> dict:
-    """Return communes whose diacritic-free name contains the query, or whose code starts with it.
+def text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a column as text, "" where missing (2025 units have no district)."""
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return frame[column].where(frame[column].notna(), "").astype(str).to_numpy()
 
-    Names that start with the query come first, then the others, each in name order.
+
+def search_communes(dataset: Dataset, query: str | None, *, district: str | None = None, units: str | None = None,
+                    limit: object = None) -> dict:
+    """Return units of an area whose diacritic-free name contains the query, or whose code starts with it.
+
+    Names that start with the query come first, then the others, each in name order. In an
+    edition without districts the area's district is a former one (the units containing its communes).
     """
     limit = _int_arg(limit, SEARCH_LIMIT, "limit", 1, MAX_SEARCH_LIMIT)
+    area = Area(district or ALL_DISTRICTS, units or dataset.default_edition)
     key = fold(query)
-    index = search_index(dataset)
-    if district not in (None, "", "all"):
-        dataset.district_name(district)  # NotFound for an unknown district
-        index = index[index["district"] == district]
+    index = search_index(dataset, area.units)
+    if not area.whole_province:
+        index = index[index["code"].isin(area.communes(dataset)["commune_code"].astype(str))]
     if not key:
         return {"query": query or "", "total": 0, "results": []}
     hit = index["key"].str.contains(key, regex=False) | index["code"].str.startswith(key)

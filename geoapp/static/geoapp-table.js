@@ -9,7 +9,8 @@
   var box = document.getElementById("commune-search");
   var list = document.getElementById("commune-search-results");
   var state = { page: 1, pages: 1, sort: "code", order: "asc", q: "" };
-  var hasPrevious = table.tHead.rows[0].cells.length === 6;  /* code, name, value, previous, class, status */
+  var hasPrevious = table.hasAttribute("data-previous");  /* a column with the previous year's value */
+  var hasParts = table.hasAttribute("data-parts");  /* units of another edition: their parts and carry rule */
   var timer = null;
 
   function el(tag, className, text) {
@@ -53,7 +54,15 @@
     tr.appendChild(cell);
     var st = el("td");
     st.appendChild(badge(row.status));
+    if (row.derived) {
+      st.appendChild(document.createTextNode(" "));
+      st.appendChild(el("span", "badge-derived", table.getAttribute("data-label-derived")));
+    }
     tr.appendChild(st);
+    if (hasParts) {
+      tr.appendChild(el("td", "parts", (row.parts || []).join(", ")));
+      tr.appendChild(el("td", "rule", row.rule_text));
+    }
     return tr;
   }
 

@@ -6,18 +6,25 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g
 
+from geoapp.cache import DiskCache, MemoryCache, file_cache
 from geoapp.data.dataset import Dataset, DatasetCache
 from geoapp.maps.simplify import warm
 from geoapp.storage import Store
-from geoapp.util import LRU
 
 
 @dataclass
 class AppState:
+    """The settings, the store, the published dataset of the current version and the caches."""
+
     settings: dict
     store: Store
     datasets: DatasetCache
-    cache: LRU = field(default_factory=lambda: LRU(256))
+    cache: MemoryCache = field(default_factory=MemoryCache)  # views and JSON bodies
+    files: DiskCache | None = None  # exports, shared by the workers
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = file_cache(self.settings)
 
 
 def state() -> AppState:
@@ -29,7 +36,7 @@ def dataset() -> Dataset:
     """Return the published dataset, its version checked once per request so that a request sees one version."""
     if "dataset" not in g:
         g.dataset = state().datasets.get()
-        warm(g.dataset.communes, g.dataset.version)  # coarse map geometry of a large layer, in the background
+        warm(g.dataset.communes, g.dataset.version, g.dataset.default_edition)  # coarse map geometry of a large layer, in the background
     return g.dataset
 
 

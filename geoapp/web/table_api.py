@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from flask import Blueprint, request
 
+from geoapp.cache import CacheKey
 from geoapp.maps.table import search_communes, table_page
-from geoapp.web.i18n import current_lang
+from geoapp.request import ALL_DISTRICTS, parse_area
 from geoapp.web.responses import cached_json, current_view
 from geoapp.web.state import dataset
 
@@ -20,13 +22,16 @@ def table(indicator):
     view = current_view(indicator)  # validates the map parameters
     args = {key: request.args.get(key) or None for key in TABLE_ARGS}
     page = table_page(view, page=args["page"], size=args["size"], sort=args["sort"], order=args["order"], query=args["q"])
-    key = ("table", indicator, tuple(sorted(request.args.items())), current_lang())
+    paging = urlencode({k: v for k, v in args.items() if v is not None})
+    key = CacheKey(view.data_version, f"{view.request.key}&{paging}", "table.json", view.lang)
     return cached_json(key, lambda: json.dumps(page, ensure_ascii=False))
 
 
 @bp.get("/search.json")
 def search():
-    found = search_communes(dataset(), request.args.get("q"), district=request.args.get("district"),
+    area = parse_area(request.args, dataset(), default=ALL_DISTRICTS)
+    found = search_communes(dataset(), request.args.get("q"), district=area.district, units=area.units,
                             limit=request.args.get("limit"))
-    key = ("search", tuple(sorted(request.args.items())))
+    query = urlencode({k: request.args.get(k) or "" for k in ("q", "limit")})
+    key = CacheKey(dataset().version, f"search?{area.canonical()}&{query}", "search.json")
     return cached_json(key, lambda: json.dumps(found, ensure_ascii=False))

@@ -13,7 +13,7 @@ from geoapp.config import load_settings
 from geoapp.data.dataset import ensure_store
 from geoapp.ingest import publish
 from tests.accounts import as_user, csrf
-from tests.test_publish import geojson, renamed
+from tests.ingest.test_publish import geojson, published, renamed
 
 
 @pytest.fixture
@@ -31,10 +31,12 @@ def refuse_to_check(*args, **kwargs):
 
 
 def test_publish_uses_the_checked_frame_without_checking_again(store, root, monkeypatch):
-    token, check = publish.dry_run(store, "boundaries", "new.geojson", geojson(renamed(store)), {}, root=root)
+    pending, check = publish.dry_run(published(store), "boundaries", "new.geojson", geojson(renamed(store)), {},
+                                     root=root)
     assert check.ok
     monkeypatch.setattr(publish, "run_check", refuse_to_check)
-    assert publish.publish_pending(store, token, "ed", "renamed", root=root) == 2
+    pending = publish.load_pending(root, pending.token)
+    assert publish.publish_pending(store, published(store), pending, "ed", "renamed", root=root) == 2
     assert_geodataframe_equal(store.read_boundaries(), check.frame.reset_index(drop=True), check_dtype=False)
 
 
@@ -42,14 +44,14 @@ def test_an_indicator_table_is_checked_again_when_the_boundaries_changed(store, 
     table = store.read_indicators()
     table.loc[(table["commune_code"] == "06202") & (table["indicator"] == "schools_total"), "value"] = "12345"
     raw = table.to_csv(index=False).encode("utf-8")
-    token, check = publish.dry_run(store, "indicators", "values.csv", raw, {}, root=root)
+    pending, check = publish.dry_run(published(store), "indicators", "values.csv", raw, {}, root=root)
     assert check.ok
-    publish.publish_checked(store, "boundaries", 1, publish.run_check(store, "boundaries", "b.geojson",
+    publish.publish_checked(store, "boundaries", 1, publish.run_check(published(store), "boundaries", "b.geojson",
                             geojson(renamed(store)), {})[1], author="ed", comment="boundaries first")
     calls = []
     real = publish.run_check
     monkeypatch.setattr(publish, "run_check", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
-    assert publish.publish_pending(store, token, "ed", "values", root=root) == 2
+    assert publish.publish_pending(store, published(store), pending, "ed", "values", root=root) == 2
     assert calls == ["indicators"]
     assert "12345" in set(store.read_indicators()["value"])
 
@@ -58,8 +60,8 @@ def test_the_checked_table_round_trips_with_its_types(store, root):
     table = store.read_indicators()
     hit = (table["commune_code"] == "06202") & (table["indicator"] == "schools_total")
     raw = table.assign(value=table["value"].where(~hit, "7.5")).to_csv(index=False).encode("utf-8")
-    token, check = publish.dry_run(store, "indicators", "values.csv", raw, {}, root=root)
-    pending = publish.load_pending(root, token)
+    pending, check = publish.dry_run(published(store), "indicators", "values.csv", raw, {}, root=root)
+    pending = publish.load_pending(root, pending.token)
     frame = pending.checked_frame(store.published_versions())
     pd.testing.assert_frame_equal(frame.reset_index(drop=True), check.frame.reset_index(drop=True))
 
@@ -88,11 +90,12 @@ def test_report_lists_a_hundred_per_kind_and_the_json_has_all(app):
 
 def test_a_streamed_upload_is_written_once_and_kept_as_the_pending_file(store, root):
     raw = geojson(renamed(store))
-    token, check = publish.dry_run_stream(store, "boundaries", "new.geojson", io.BytesIO(raw), {}, root=root)
+    pending, check = publish.dry_run_stream(published(store), "boundaries", "new.geojson", io.BytesIO(raw), {},
+                                            root=root)
     assert check.ok
-    assert (root / token / "upload.bin").read_bytes() == raw
+    assert (root / pending.token / "upload.bin").read_bytes() == raw
     assert not list(root.glob(".incoming-*"))
-    assert publish.publish_pending(store, token, "ed", "streamed", root=root) == 2
+    assert publish.publish_pending(store, published(store), pending, "ed", "streamed", root=root) == 2
 
 
 def test_a_streamed_upload_over_the_limit_is_refused_and_removed(store, root):
@@ -100,7 +103,7 @@ def test_a_streamed_upload_over_the_limit_is_refused_and_removed(store, root):
     from geoapp.ingest import Limits
 
     with pytest.raises(Invalid) as exc:
-        publish.dry_run_stream(store, "boundaries", "big.geojson", io.BytesIO(b"{" + b" " * 5000 + b"}"), {},
+        publish.dry_run_stream(published(store), "boundaries", "big.geojson", io.BytesIO(b"{" + b" " * 5000 + b"}"), {},
                                root=root, limits=Limits(max_bytes=1000))
     assert exc.value.key == "upload_too_large"
     assert list(root.iterdir()) == []
@@ -110,6 +113,6 @@ def test_uploads_checked_from_a_mapped_file_match_bytes(store, root, tmp_path):
     raw = geojson(renamed(store))
     path = tmp_path / "upload.geojson"
     path.write_bytes(raw)
-    from_bytes = publish.run_check(store, "boundaries", "a.geojson", raw, {})[1]
-    from_map = publish.run_check(store, "boundaries", "a.geojson", publish.mapped(path), {})[1]
+    from_bytes = publish.run_check(published(store), "boundaries", "a.geojson", raw, {})[1]
+    from_map = publish.run_check(published(store), "boundaries", "a.geojson", publish.mapped(path), {})[1]
     assert from_map.ok and from_map.report["diff"] == from_bytes.report["diff"]
