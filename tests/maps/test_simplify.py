@@ -130,3 +130,16 @@ def test_large_coverages_are_simplified_ahead_of_the_first_request():
     thread.join(60)
     assert is_memoized("v-warm-1", "low") and is_memoized("v-warm-1", "mid")
     assert simplify.warm(communes, "v-warm-1", min_units=10) is None  # already built
+
+
+def test_bands_of_each_edition_are_separate_entries(client):
+    low_2025 = client.get("/api/boundaries.geojson?units=2025&district=all&detail=low").get_json()
+    full_2025 = client.get("/api/boundaries.geojson?units=2025&district=all").get_json()
+    low_2021 = client.get("/api/boundaries.geojson?units=2021&district=all&detail=low").get_json()
+    codes = lambda data: [f["properties"]["code"] for f in data["features"]]
+    assert len(low_2025["features"]) == 65 and codes(low_2025) == codes(full_2025)
+    assert len(low_2021["features"]) == 194
+    count = lambda data: sum(shapely.get_num_coordinates(shapely.from_geojson(json.dumps(f["geometry"]))) for f in data["features"])
+    assert count(low_2025) < count(full_2025)
+    former = client.get("/api/boundaries.geojson?units=2025&district=183&detail=mid").get_json()
+    assert 0 < len(former["features"]) < 65

@@ -104,3 +104,43 @@ def test_paged_table_and_search_in_chromium(settings, offline_page):
         assert page.locator("#data-table tbody tr").count() == 1
         assert page.locator("#data-table tbody a").inner_text() == "Xã Xuất Lễ"
         assert offline_page.errors == [] and offline_page.blocked == []
+
+
+def test_table_and_search_on_the_2025_units(dataset):
+    view = build_map_view(dataset, "ocop_total", units="2025", district="all", year=2021, lang="en")
+    page = table_page(view, size=200)
+    assert page["units"] == "2025" and page["total"] == 65
+    ky_lua = next(r for r in page["rows"] if r["code"] == "06187")
+    assert ky_lua["derived"] is True and "Thị trấn Cao Lộc" in ky_lua["parts"] and ky_lua["rule_text"]
+    found = search_communes(dataset, "ky lua", units="2025")
+    assert found["results"][0]["code"] == "06187" and found["results"][0]["name"] == "Phường Kỳ Lừa"
+    assert found["results"][0]["district"] == ""  # the 2025 units have no district
+    holders = {r.new_code: set() for r in dataset.crosswalk_to("2025").used}
+    old_district = dataset.communes.set_index("commune_code")["district_code"]
+    for r in dataset.crosswalk_to("2025").used:
+        holders[r.new_code].add(old_district[r.old_code])
+    assert "183" in holders["06187"]  # Kỳ Lừa holds communes of the former Huyện Cao Lộc
+    assert [r["code"] for r in search_communes(dataset, "ky lua", district="183", units="2025")["results"]] == ["06187"]
+    elsewhere = next(d for d in dataset.districts["district_code"] if d not in holders["06187"])
+    assert search_communes(dataset, "ky lua", district=elsewhere, units="2025")["total"] == 0
+    with pytest.raises(NotFound):
+        search_communes(dataset, "x", units="2030")
+
+
+def test_api_table_and_search_on_the_2025_units(client):
+    page = client.get("/api/table/ocop_total.json?units=2025&district=all&year=2021&size=10").get_json()
+    assert page["units"] == "2025" and page["total"] == 65 and len(page["rows"]) == 10
+    assert all("derived" in r and "parts" in r for r in page["rows"])
+    other = client.get("/api/table/ocop_total.json?district=all&year=2021&size=10").get_json()
+    assert other["units"] == "2021" and other["total"] == 194  # a different cache entry
+    found = client.get("/api/search.json?q=ky%20lua&units=2025").get_json()
+    assert [r["code"] for r in found["results"]][:1] == ["06187"]
+    assert client.get("/api/search.json?q=ky&units=2030").status_code == 404
+
+
+def test_paged_map_page_on_the_2025_units(settings):
+    client = create_app({**settings, "TABLE_INLINE_MAX": 10}).test_client()
+    html = client.get("/maps/ocop_total?units=2025&district=all&year=2021&lang=en").get_data(as_text=True)
+    table = re.search(r'<table class="data" id="data-table"[^>]*>', html).group(0)
+    assert "units=2025" in table and " data-parts" in table and 'data-profile="/communes/2025/CODE"' in table
+    assert '<tr data-code="' not in html
