@@ -36,7 +36,7 @@ class MatchReport:
     def to_dict(self) -> dict:
         lists = ("by_code", "by_name", "fuzzy", "unmatched", "duplicates", "units_without_data")
         return {"counts": self.counts(), "rows": self.rows, **{k: [dict(e) for e in getattr(self, k)] for k in lists},
-                "columns": dict(self.columns)}
+                "columns": dict(self.columns), "edition": self.edition, "edition_reason": dict(self.edition_reason)}
 
 
 @dataclass
