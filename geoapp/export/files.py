@@ -11,7 +11,7 @@ import matplotlib
 import geoapp
 from geoapp.cache import Cache, CacheKey, file_cache
 from geoapp.data.dataset import Dataset
-from geoapp.export.options import FORMATS, ExportOptions
+from geoapp.export.options import FORMATS, ExportOptions, check_unit_count
 from geoapp.storage.base import LEGACY_EDITION
 from geoapp.export.print_page import render_static
 from geoapp.export.standalone import standalone_html
@@ -53,6 +53,7 @@ def export_map(
     cache: Cache | None = None,
 ) -> ExportFile:
     """Return an export of one map request (cached per data version, request, options and language)."""
+    check_unit_count(len(request.area.communes(dataset)), settings)
     today = today or dt.date.today()
     html = options.fmt == "html"
     made_with = digest(

@@ -80,6 +80,13 @@ def parse_options(fmt: str, dpi: object, orientation: object, settings: dict) ->
     return ExportOptions(fmt, dpi, orientation)
 
 
+def check_unit_count(count: int, settings: dict) -> None:
+    """Refuse an export of more units than EXPORT_MAX_UNITS: it would cost seconds of server time."""
+    limit = int(settings["EXPORT_MAX_UNITS"])
+    if count > limit:
+        raise BadRequest("error_export_units", count=count, max=limit)
+
+
 def parse_export_options(fmt: str, args: Mapping, settings: dict) -> ExportOptions:
     """Return the export options of a query or of command-line options (dpi, orientation)."""
     return parse_options(fmt, args.get("dpi") or None, args.get("orientation") or None, settings)

@@ -20,6 +20,7 @@ from geoapp.ingest import geometry as validate
 from geoapp.ingest.crs import CRS_PRESETS, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
+from geoapp.data.distinct import once_per_value
 from geoapp.data.names import normalize_code, normalize_name
 from geoapp.storage.base import BOUNDARY_COLUMNS, boundary_frame
 from geoapp.ingest.report import (
@@ -165,16 +166,24 @@ def _check_codes(frame, fields: _Fields, found: Findings) -> list[str | None]:
     return codes
 
 
+def _column_texts(frame, col: str | None) -> list[str]:
+    """Return a column's values as clean text, one per feature ("" for every feature when there is no column)."""
+    if not col:
+        return [""] * len(frame)
+    return once_per_value(frame[col], text_value).tolist()
+
+
 def _names(frame, fields: _Fields, codes, published, found: Findings) -> list[str]:
     """Return the unit names (from the file, else the published layer) and list them normalised."""
     known = _published_by_code(published)
+    known_names = dict(zip(known.index, known["commune_name"]))
     names = []
-    for i, code in enumerate(codes):
-        name = text_value(frame[fields.name].iloc[i]) if fields.name else ""
-        if not name and code in known.index:
-            name = text_value(known.at[code, "commune_name"])
+    for name, code in zip(_column_texts(frame, fields.name), codes):
+        if not name and code in known_names:
+            name = text_value(known_names[code])
         names.append(name)
-    found.report["names"] = [{"code": c, "name": n, "normalized": normalize_name(n)} for c, n in zip(codes, names)]
+    normalized = once_per_value(pd.Series(names, dtype=object), normalize_name).tolist()
+    found.report["names"] = [{"code": c, "name": n, "normalized": k} for c, n, k in zip(codes, names, normalized)]
     unnamed = [c or f"#{i + 1}" for i, (c, n) in enumerate(zip(codes, names)) if not n]
     if unnamed:
         found.error("upload_name_missing", count=len(unnamed), codes=capped(unnamed))
@@ -274,9 +283,11 @@ def _units(frame, fields: _Fields, codes, names, wgs84, published, district, fou
     districts, district_names = _district_lookup(published)
     default_province = next(iter(districts.values()), None)
 
+    texts = {role: _column_texts(frame, getattr(fields, role)) for role in (
+        "district_code", "district_name", "commune_type", "province_code", "province_name", "boundary_quality")}
+
     def column(role: str, i: int) -> str:
-        col = getattr(fields, role)
-        return text_value(frame[col].iloc[i]) if col else ""
+        return texts[role][i]
 
     rows, unknown, malformed = [], [], []
     for i, (code, name) in enumerate(zip(codes, names)):

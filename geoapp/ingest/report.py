@@ -32,7 +32,7 @@ class Issue:
 
     def to_dict(self, lang="en") -> dict:
         """Return the issue as JSON-safe data with its message."""
-        return {"level": self.level, "key": self.key, "message": self.message(lang), "params": _jsonable(self.params)}
+        return {"level": self.level, "key": self.key, "message": self.message(lang), "params": jsonable(self.params)}
 
 
 @dataclass
@@ -80,7 +80,7 @@ class Check:
             "errors": [i.to_dict(lang) for i in self.errors],
             "warnings": [i.to_dict(lang) for i in self.warnings],
             "info": [i.to_dict(lang) for i in self.infos],
-            "report": _jsonable(self.report),
+            "report": jsonable(self.report),
         }
 
 
@@ -92,12 +92,12 @@ def _param_text(value: object) -> str:
     return str(value)
 
 
-def _jsonable(value):
+def jsonable(value):
     """Return value with numpy and pandas scalars turned into plain Python (NaN -> None)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

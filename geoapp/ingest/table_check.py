@@ -14,6 +14,7 @@ from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
+from geoapp.data.distinct import once_per_value
 from geoapp.data.join import resolve
 from geoapp.data.names import normalize_name
 from geoapp.storage.base import INDICATOR_COLUMNS, indicator_frame
@@ -103,7 +104,7 @@ def _long_values(table: pd.DataFrame, layout: _Layout, catalog: Catalog, filenam
     rows = pd.Series(np.arange(len(table)) + 2, index=table.index)
 
     def text(col):
-        return table[col].map(text_value) if col else pd.Series("", index=table.index)
+        return once_per_value(table[col], text_value) if col else pd.Series("", index=table.index)
 
     base = pd.DataFrame({
         "_row": rows, "year": text(cols["year"]), "status": text(cols["status"]),
@@ -186,7 +187,7 @@ def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: Findings) 
         if indicator is None:
             continue
         if indicator.is_numeric:
-            converted = group["value"].map(_number_text)
+            converted = once_per_value(group["value"], _number_text)
             _rows_issue(found, "upload_value_not_numeric", converted.isna(), group, "value", indicator=ind_id)
         else:
             converted = group["value"].map(lambda v, ind=indicator: _category_value(ind, v))
@@ -230,11 +231,11 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     return out[~dup].reset_index(drop=True)
 
 
-def _same_value(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    x, y = _number_text(str(a)), _number_text(str(b))
-    return x is not None and x == y
+def _same_values(new: pd.Series, old: pd.Series) -> np.ndarray:
+    """Return, row by row, whether two value columns hold the same value (as text or as the same number)."""
+    new, old = new.astype(str), old.astype(str)
+    canon_new, canon_old = once_per_value(new, _number_text), once_per_value(old, _number_text)
+    return ((new == old) | (canon_new.notna() & (canon_new == canon_old))).to_numpy(dtype=bool)
 
 
 def _merge_values(values: pd.DataFrame, published, found: Findings) -> pd.DataFrame:
@@ -247,9 +248,8 @@ def _merge_values(values: pd.DataFrame, published, found: Findings) -> pd.DataFr
                      indicator=old["indicator"].astype(object))
     both = new.merge(old[keys + ["value", "status"]], on=keys, how="left", suffixes=("", "_old"), indicator=True)
     present = (both["_merge"] == "both").to_numpy()
-    same = present & np.array([_same_value(a, b) and s == t for a, b, s, t in
-                               zip(both["value"], both["value_old"].fillna(""), both["status"], both["status_old"].fillna(""))],
-                              dtype=bool)
+    same = present & _same_values(both["value"], both["value_old"].fillna("")) & (
+        both["status"].astype(object) == both["status_old"].fillna("").astype(object)).to_numpy()
     changed = present & ~same
     replace = pd.MultiIndex.from_frame(both.loc[changed, keys])
     kept = old[~pd.MultiIndex.from_frame(old[keys]).isin(replace)]

@@ -17,7 +17,7 @@ MAX_ROWS = 1_000_000
 def _decode(raw: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1258", "latin-1"):
         try:
-            return raw.decode(encoding)
+            return str(memoryview(raw), encoding)  # bytes, or a file-backed upload
         except UnicodeDecodeError:
             continue
     raise Invalid("error_table_encoding")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import folium
+import numpy as np
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -21,8 +22,7 @@ PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "
 
 def geometry_json(units: gpd.GeoDataFrame, decimals: int = 5) -> str:
     """Return the units as GeoJSON text, coordinates rounded (5 decimals is about 1 m)."""
-    grid = 10.0 ** -decimals
-    geoms = shapely.set_precision(units.geometry.to_crs(4326).values, grid)
+    geoms = rounded(units.geometry.to_crs(4326).values, decimals)
     features = []
     for geom, *props in zip(geoms, *(units[c] for c in PROPERTIES)):
         properties = dict(zip(PROPERTIES.values(), ("" if p is None or p is pd.NA else str(p) for p in props)))
@@ -31,6 +31,11 @@ def geometry_json(units: gpd.GeoDataFrame, decimals: int = 5) -> str:
             % (json.dumps(properties, ensure_ascii=False), shapely.to_geojson(geom))
         )
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def rounded(geoms, decimals: int):
+    """Return geometries with coordinates rounded; shared vertices stay shared (no per-shape snapping)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
 
 
 def values_payload(view: MapView) -> dict:

@@ -128,6 +128,27 @@ def display_value(value: object, indicator: Indicator, lang: str) -> str:
     return f"{format_number(num, lang)} {indicator.unit_label(lang)}".strip()
 
 
+def display_values(values, indicator: Indicator, lang: str) -> list[str]:
+    """Return many values as readers see them (one numeric conversion for all; same text as display_value)."""
+    values = pd.Series(list(values), dtype=object)
+    values = values.where(values.notna(), None)
+    if not indicator.is_numeric or len(values) == 0:
+        return [display_value(v, indicator, lang) for v in values]
+    nums = numeric(values.where(values.notna(), "").astype(str)).to_numpy()
+    no_data, unit = translate("no_data", lang), indicator.unit_label(lang)
+    out = []
+    for value, num in zip(values, nums):
+        if value is None or value is pd.NA or value == "" or (isinstance(value, float) and pd.isna(value)):
+            out.append(no_data)
+        elif pd.isna(num):
+            out.append(str(value))
+        elif indicator.format == "year":
+            out.append(str(int(num)))
+        else:
+            out.append(f"{format_number(num, lang)} {unit}".strip())
+    return out
+
+
 def previous_year(year: int, years: list[int]) -> int | None:
     """Return the latest year with data before `year`, or None."""
     earlier = [y for y in years if y < year]
@@ -141,7 +162,8 @@ def _previous_display(dataset: Dataset, indicator: Indicator, year: int, years: 
     if prev is None:
         return [""] * len(codes)
     rows = edition_values(dataset, units, indicator.id, prev, lang).rows.set_index("commune_code")["value"]
-    return [display_value(rows.get(code), indicator, lang) for code in codes]
+    rows = rows[~rows.index.duplicated()]
+    return display_values(pd.Series(list(codes), dtype=object).map(rows).tolist(), indicator, lang)
 
 
 def build_map_view(dataset: Dataset, request: MapRequest | str, **params) -> MapView:
@@ -173,7 +195,7 @@ def build_map_view(dataset: Dataset, request: MapRequest | str, **params) -> Map
     classes = classify(frame["value"], indicator, request.scheme, request.k, breaks, lang)
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
-    frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
+    frame["display"] = display_values(frame["value"], indicator, lang)
     frame["previous"] = _previous_display(dataset, indicator, request.year, years, frame["commune_code"], lang, edition)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
     return MapView(request, indicator, years, request.area.name(dataset, lang), frame, classes, dataset.version,

@@ -107,12 +107,58 @@
     return { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.derived ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85 };
   }
 
+  /* Detail bands (geoapp/maps/simplify.py): the coarse geometry first, a finer band once zoomed in. */
+  var BANDS = [["low", 7], ["mid", 10], ["full", Infinity]];
+
+  function bandRank(band) {
+    for (var i = 0; i < BANDS.length; i++) { if (BANDS[i][0] === band) { return i; } }
+    return BANDS.length - 1;
+  }
+
+  function bandForZoom(zoom) {
+    for (var i = 0; i < BANDS.length; i++) { if (zoom <= BANDS[i][1]) { return BANDS[i][0]; } }
+    return "full";
+  }
+
+  function withBand(source, band) {
+    if (typeof source !== "string") { return source; }
+    return source + (source.indexOf("?") < 0 ? "?" : "&") + "detail=" + band;
+  }
+
+  function refineOnZoom(map, layer, source, band, redraw) {
+    if (typeof source !== "string") { return; }
+    var current = band;
+    map.on("zoomend", function () {
+      var wanted = bandForZoom(map.getZoom());
+      if (bandRank(wanted) <= bandRank(current)) { return; }
+      current = wanted;
+      load(withBand(source, wanted)).then(function (geometry) {
+        layer.clearLayers();
+        layer.addData(geometry);
+        redraw(wanted);
+      }).catch(function () { current = band; });
+    });
+  }
+
+  function tagPaths(layer, container, band, values) {
+    layer.eachLayer(function (lyr) {
+      var path = lyr.getElement && lyr.getElement();
+      if (path) {
+        path.setAttribute("data-code", lyr.feature.properties.code);
+        var rec = values[lyr.feature.properties.code];
+        if (rec && rec.derived) { path.setAttribute("data-derived", "true"); }
+      }
+    });
+    container.setAttribute("data-detail", band);
+  }
+
   window.geoappMaps = window.geoappMaps || {};
 
   window.geoappChoropleth = function (map, opts) {
     var container = map.getContainer();
     container.setAttribute("data-state", "loading");
-    return Promise.all([load(opts.geometry), opts.values ? load(opts.values) : Promise.resolve(null)])
+    var band = bandForZoom(map.getZoom());
+    return Promise.all([load(withBand(opts.geometry, band)), opts.values ? load(opts.values) : Promise.resolve(null)])
       .then(function (res) {
         var geometry = res[0];
         var values = res[1] ? res[1].values : {};
@@ -130,14 +176,8 @@
             lyr.on("mouseout", function () { layer.resetStyle(lyr); });
           }
         }).addTo(map);
-        layer.eachLayer(function (lyr) {
-          var path = lyr.getElement && lyr.getElement();
-          if (path) {
-            path.setAttribute("data-code", lyr.feature.properties.code);
-            var rec = values[lyr.feature.properties.code];
-            if (rec && rec.derived) { path.setAttribute("data-derived", "true"); }
-          }
-        });
+        tagPaths(layer, container, band, values);
+        refineOnZoom(map, layer, opts.geometry, band, function (finer) { tagPaths(layer, container, finer, values); });
         var target = opts.highlight && byCode[opts.highlight] ? byCode[opts.highlight] : layer;
         if (target.getBounds && target.getBounds().isValid()) { map.fitBounds(target.getBounds(), { padding: [8, 8] }); }
         window.geoappMaps[container.id] = { map: map, layer: layer, byCode: byCode };

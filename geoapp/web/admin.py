@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import accounts as auth
@@ -126,16 +128,22 @@ def upload(kind):
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest("publish_error_no_file")
-    raw = file.read()
     options = form_options(kind)
-    pending, check = publish.dry_run(dataset(), kind, file.filename, raw, options,
-                                     root=_root(), author=_actor(), limits=_limits())
+    pending, check = publish.dry_run_stream(dataset(), kind, file.filename, file.stream, options,
+                                            root=_root(), author=_actor(), limits=_limits())
     return _report(pending, check)
+
+
+def pending_layers(pending) -> list[str]:
+    """Return the layers of a pending boundary upload (a GeoJSON has one: not listed)."""
+    if pending.kind != "boundaries" or pending.filename.lower().endswith((".geojson", ".json")):
+        return []
+    return list_layers(pending.filename, pending.raw, _limits())
 
 
 def _report(pending: publish.Pending, check, *, conflict: str | None = None, status: int | None = None):
     """Render the dry-run report of a pending upload."""
-    layers = list_layers(pending.filename, pending.raw, _limits()) if pending.kind == "boundaries" else []
+    layers = pending_layers(pending)
     keys = {issue.key for issue in check.errors}
     context = _form_context(pending.kind, pending.options)
     context.update(
@@ -149,6 +157,18 @@ def _report(pending: publish.Pending, check, *, conflict: str | None = None, sta
         formats=DOWNLOAD_FORMATS[pending.kind],
     )
     return render_template("admin/report.html", **context), status or (200 if check.ok else 422)
+
+
+@bp.get("/pending/<token>/report.json")
+@require("editor")
+def report_json(token):
+    """Return every finding of a dry run (the HTML page lists the first hundred of each kind)."""
+    pending = publish.load_pending(_root(), token)
+    body = json.dumps(pending.check().to_dict(current_lang()), ensure_ascii=False)
+    response = Response(body, content_type="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="report-{pending.token[:8]}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/pending/<token>/recheck")

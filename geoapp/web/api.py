@@ -10,6 +10,7 @@ from geoapp.cache import CacheKey
 from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
+from geoapp.maps.simplify import band_decimals, band_units, parse_band
 from geoapp.request import parse_table_request
 from geoapp.web.i18n import current_lang
 from geoapp.web.limits import expensive, gis_download, heavy_classification
@@ -22,10 +23,13 @@ bp = Blueprint("api", __name__)
 @bp.get("/boundaries.geojson")
 def boundaries():
     area = area_request()
-    decimals = setting("COORD_DECIMALS")
+    band = parse_band(request.args.get("detail"))
+    decimals = band_decimals(band, setting("COORD_DECIMALS"))
+    data = dataset()
     return cached_json(
-        CacheKey(dataset().version, f"boundaries?{area.canonical()}", f"geojson-{decimals}dp"),
-        lambda: geometry_json(area.communes(dataset()), decimals),
+        CacheKey(data.version, f"boundaries?{area.canonical()}&detail={band}", f"geojson-{decimals}dp"),
+        lambda: geometry_json(band_units(data.units(area.units), area.communes(data), data.version, band, area.units),
+                              decimals),
         "application/geo+json",
     )
 

@@ -6,12 +6,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask
 
 from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data.dataset import DatasetCache, ensure_store
 from geoapp.util import create_private_file, restrict_to_owner
-from geoapp.web import errors, i18n, limits, security
+from geoapp.web import assets, errors, i18n, limits, security
 from geoapp.web.state import AppState
 from geoapp.web.responses import compress_response
 
@@ -38,12 +38,10 @@ def _secret_key(settings: dict) -> str:
 
 
 def _vendor(app: Flask) -> None:
-    """Serve Leaflet from its XStatic package: no CDN."""
+    """Serve Leaflet from its XStatic package (no CDN) and geoapp/static: fingerprinted, gzip, cached."""
     import xstatic.pkg.leaflet as leaflet
 
-    @app.route("/vendor/leaflet/<path:filename>")
-    def vendor_leaflet(filename):
-        return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
+    assets.init_app(app, {"vendor_leaflet": Path(leaflet.BASE_DIR)})
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -71,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, auth, browse, editions, embed, ogcapi
+    from geoapp.web import admin, api, auth, browse, editions, embed, ogcapi, table_api
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(browse.bp)
@@ -80,5 +78,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(ogcapi.bp)
+    app.register_blueprint(table_api.bp, url_prefix="/api")
     app.after_request(compress_response)
     return app

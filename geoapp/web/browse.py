@@ -14,7 +14,8 @@ from geoapp.maps.unit_profile import successors
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
 from geoapp.web.limits import expensive, heavy_classification
-from geoapp.web.state import dataset
+
+from geoapp.web.state import dataset, setting
 from geoapp.web.responses import area_request, current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
@@ -50,6 +51,7 @@ def index():
 def map_page(indicator):
     view = current_view(indicator)
     data = dataset()
+    table_inline = len(view.frame) <= setting("TABLE_INLINE_MAX")  # larger tables come in pages from the API
     html, script = render_folium(view.frame.total_bounds, map_options(view))
     return render_template(
         "map.html",
@@ -61,7 +63,8 @@ def map_page(indicator):
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=[{k: row[k] for k in ("code", "name", "key")} for row in view.rows()],
+        search_index=[{k: row[k] for k in ("code", "name", "key")} for row in view.rows()] if table_inline else [],
+        table_inline=table_inline,
         breaks=view.request.breaks_text,
     )
 
