@@ -10,6 +10,7 @@ from flask import Blueprint, request
 from geoapp.cache import CacheKey
 from geoapp.maps.table import search_communes, table_page
 from geoapp.request import ALL_DISTRICTS, parse_area
+from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.responses import cached_json, current_view
 from geoapp.web.state import dataset
 
@@ -18,6 +19,7 @@ TABLE_ARGS = ("page", "size", "sort", "order", "q")
 
 
 @bp.get("/table/<indicator>.json")
+@expensive(when=heavy_classification)
 def table(indicator):
     view = current_view(indicator)  # validates the map parameters
     args = {key: request.args.get(key) or None for key in TABLE_ARGS}
