@@ -24,6 +24,11 @@ DEFAULTS: dict[str, object] = {
     "EXPORT_MAX_DPI": 600,
     "EXPORT_MAX_PIXELS": 40_000_000,
     "SESSION_COOKIE_SECURE": False,
+    "MAX_AREA_CHANGE_PCT": 1.0,
+    "PENDING_USER_MB": 200,
+    "PENDING_USER_UPLOADS": 20,
+    "PENDING_TOTAL_MB": 2000,
+    "PENDING_REJECTED_TTL": 3600,
 }
 
 
@@ -33,6 +38,8 @@ def _coerce(default: object, raw: str) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 

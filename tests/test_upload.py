@@ -284,7 +284,9 @@ def test_bow_tie_polygon_is_repaired_and_reported(published, cao_loc):
     bow_tie = Polygon([(x, y), (x + 0.01, y + 0.01), (x + 0.01, y), (x, y + 0.01), (x, y)])
     upload = cao_loc.copy()
     upload.loc[0, "geometry"] = bow_tie
-    check = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    refused = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    assert "upload_repair_changed_area" in keys(refused) and refused.frame is None
+    check = check_boundaries("caoloc.geojson", geojson(upload), published=published, confirm="resurveyed in 2024")
     assert check.ok and "upload_invalid_repaired" in keys(check, "warning")
     [entry] = check.report["invalid"]
     assert entry["code"] == cao_loc["commune_code"][0] and entry["reason"].startswith("Self-intersection")
@@ -369,7 +371,7 @@ def test_legacy_vietnamese_dbf_is_converted_to_unicode(published, cao_loc, tmp_p
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
         dbf = zf.read("communes.dbf")
     assert surfaces["06202"].encode("latin-1") in dbf
-    check = check_boundaries("legacy.zip", raw, published=published)
+    check = check_boundaries("legacy.zip", raw, published=published, confirm="only these communes")
     assert check.ok, [i.message("en") for i in check.errors]
     assert check.report["encoding"] == encoding
     assert "upload_legacy_converted" in keys(check, "info")
@@ -384,7 +386,7 @@ def test_encoding_can_be_forced_and_a_wrong_choice_is_reported(published, cao_lo
     raw = shapefile_zip(legacy_layer(cao_loc, TCVN3_NAMES), tmp_path, encoding="latin1")
     issue = only_error(check_boundaries("legacy.zip", raw, encoding="utf-8", published=published), "upload_encoding_failed")
     assert issue.params["field"] == "TEN_XA"
-    forced = check_boundaries("legacy.zip", raw, encoding="tcvn3", published=published)
+    forced = check_boundaries("legacy.zip", raw, encoding="tcvn3", published=published, confirm="only these communes")
     assert forced.ok and forced.frame.set_index("commune_code").at["06202", "commune_name"] == "Xã Xuất Lễ"
     only_error(check_boundaries("legacy.zip", raw, encoding="koi8-r"), "upload_encoding_unknown")
 
@@ -401,7 +403,8 @@ def test_diff_reports_renamed_units_and_area_change(published, cao_loc):
     moved = Polygon(ring[:-1] + [ring[0]])
     assert moved.is_valid
     upload.loc[5, "geometry"] = moved
-    check = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    assert "upload_area_changed" in keys(check_boundaries("caoloc.geojson", geojson(upload), published=published))
+    check = check_boundaries("caoloc.geojson", geojson(upload), published=published, confirm="vertex corrected")
     assert check.ok
     diff = check.report["diff"]
     assert diff["renamed"] == [{"code": "06190", "old": "Xã Bảo Lâm", "new": "Xã Bảo Lâm Mới"}]
@@ -433,7 +436,7 @@ def test_a_district_upload_replaces_only_that_district(published, cao_loc):
 def test_district_comes_from_the_published_unit_or_the_argument(published, cao_loc):
     upload = cao_loc[["commune_code", "commune_name", "geometry"]].copy()
     new_unit = gpd.GeoDataFrame({"commune_code": ["06299"], "commune_name": ["Xã Mới"]},
-                                geometry=[box(106.95, 21.80, 106.96, 21.81)], crs=4326)
+                                geometry=[box(106.80, 21.90, 106.81, 21.91)], crs=4326)
     upload = pd.concat([upload, new_unit], ignore_index=True)
     issue = only_error(check_boundaries("c.geojson", geojson(upload), published=published), "upload_district_unknown")
     assert issue.params == {"count": 1, "codes": ["06299"]}
@@ -455,8 +458,8 @@ def test_gaps_and_overlaps_are_reported_as_warnings(tmp_path):
     def cell(col, row):
         return box(106.7 + col * size, 21.9 + row * size, 106.7 + (col + 1) * size, 21.9 + (row + 1) * size)
 
-    cells = {f"1000{i}": cell(i % 3, i // 3) for i in range(9) if i != 4}
-    cells["10002"] = cells["10002"].union(box(106.718, 21.9, 106.72, 21.91))
+    cells = {f"9900{i}": cell(i % 3, i // 3) for i in range(9) if i != 4}  # codes outside the national list
+    cells["99002"] = cells["99002"].union(box(106.718, 21.9, 106.72, 21.91))
     frame = gpd.GeoDataFrame({"ma_xa": list(cells), "ten_xa": [f"Xã Ô {c}" for c in cells]},
                              geometry=list(cells.values()), crs=4326)
     check = check_boundaries("grid.geojson", geojson(frame), district="999")
@@ -464,7 +467,7 @@ def test_gaps_and_overlaps_are_reported_as_warnings(tmp_path):
     assert {"upload_gaps", "upload_overlaps", "upload_coverage_edges"} <= set(keys(check, "warning"))
     coverage = check.report["coverage"]
     assert len(coverage["gaps"]) == 1 and coverage["gaps"][0]["area_m2"] > 1e6
-    assert [sorted(o["codes"]) for o in coverage["overlaps"]] == [["10001", "10002"]]
+    assert [sorted(o["codes"]) for o in coverage["overlaps"]] == [["99001", "99002"]]
     assert len(check.frame) == 8 and check.report["scope"] == ["999"]
 
 
@@ -617,8 +620,9 @@ def test_district_names_in_a_district_field_are_understood(published, cao_loc):
 
 def test_legacy_text_inside_a_geojson_is_detected(published, cao_loc):
     layer = legacy_layer(cao_loc, TCVN3_NAMES)
-    as_utf8 = check_boundaries("legacy.geojson", geojson(layer), published=published)
-    as_bytes = check_boundaries("legacy.geojson", geojson(layer).decode("utf-8").encode("latin-1"), published=published)
+    as_utf8 = check_boundaries("legacy.geojson", geojson(layer), published=published, confirm="only these communes")
+    as_bytes = check_boundaries("legacy.geojson", geojson(layer).decode("utf-8").encode("latin-1"), published=published,
+                                confirm="only these communes")
     for check in (as_utf8, as_bytes):
         assert check.ok and check.report["encoding"] == "tcvn3"
         assert check.frame.set_index("commune_code").at["06202", "commune_name"] == "Xã Xuất Lễ"
@@ -629,14 +633,18 @@ def test_legacy_text_inside_a_geojson_is_detected(published, cao_loc):
 
 def test_a_unit_moving_to_another_district_leaves_its_old_district(published, cao_loc):
     van_lang = published[published["district_code"] == "182"]
-    moving = cao_loc[cao_loc["commune_code"] == "06184"].assign(district_code="182", district_name="Huyện Văn Lãng")
-    upload = pd.concat([van_lang, moving], ignore_index=True)
-    check = check_boundaries("vanlang.geojson", geojson(upload), published=published)
-    assert check.ok and check.report["scope"] == ["182"]
+    into_van_lang = pd.concat([van_lang, cao_loc[cao_loc["commune_code"] == "06184"].assign(district_code="182")])
+    refused = check_boundaries("vanlang.geojson", geojson(into_van_lang), published=published, confirm="moved")
+    assert "upload_units_outside_district" in keys(refused)  # Văn Lãng's real outline does not hold it
+    moving = cao_loc[cao_loc["commune_code"] == "06184"].assign(district_code="999", district_name="Huyện Mới")
+    refused = check_boundaries("new.geojson", geojson(moving), published=published)
+    assert keys(refused) == ["upload_code_other_district"]  # the national list puts 06184 in district 183
+    check = check_boundaries("new.geojson", geojson(moving), published=published, confirm="Decision 123/NQ-UBTVQH")
+    assert check.ok and check.report["scope"] == ["999"]
     [moved] = [i for i in check.warnings if i.key == "upload_units_moved"]
     assert moved.params == {"count": 1, "codes": ["06184"]}
     frame = check.frame.set_index("commune_code")
-    assert frame.at["06184", "district_code"] == "182" and len(frame) == len(published)
+    assert frame.at["06184", "district_code"] == "999" and len(frame) == len(published)
     assert int((frame["district_code"] == CAO_LOC).sum()) == len(cao_loc) - 1
     assert check.report["diff"]["added"] == [{"code": "06184", "name": "Thị trấn Đồng Đăng"}]
 
@@ -650,7 +658,7 @@ def test_dbf_code_page_from_the_cpg_or_the_header(published, cao_loc, tmp_path):
     (tmp_path / "a").mkdir()
     pyogrio.write_dataframe(layer, tmp_path / "a" / "x.shp", encoding="latin1")
     (tmp_path / "a" / "x.cpg").write_text("1258")
-    check = check_boundaries("a.zip", zip_folder(tmp_path / "a"), published=published)
+    check = check_boundaries("a.zip", zip_folder(tmp_path / "a"), published=published, confirm="only these communes")
     assert check.ok and check.report["encoding"] == "cp1258"
     names = check.frame.loc[check.frame["district_code"] == CAO_LOC, "commune_name"]
     assert sorted(names) == ["Xã Hòa Cư", "Xã Xuất Lễ"]
@@ -662,7 +670,7 @@ def test_dbf_code_page_from_the_cpg_or_the_header(published, cao_loc, tmp_path):
     dbf = bytearray((tmp_path / "b" / "x.dbf").read_bytes())
     dbf[29] = 0xC9  # language driver id of code page 1251
     (tmp_path / "b" / "x.dbf").write_bytes(bytes(dbf))
-    check = check_boundaries("b.zip", zip_folder(tmp_path / "b"), published=published)
+    check = check_boundaries("b.zip", zip_folder(tmp_path / "b"), published=published, confirm="only these communes")
     assert check.ok and check.report["encoding"] == "cp1251"
     assert sorted(check.frame.loc[check.frame["district_code"] == CAO_LOC, "commune_name"]) == ["Киев", "Москва"]
 
@@ -702,4 +710,4 @@ def test_control_characters_are_refused_in_tables_and_layers():
     layer = boundaries[boundaries["district_code"] == "183"].copy()
     layer.loc[layer.index[0], "commune_name"] = "Đồng\x01Đăng"
     check = check_boundaries("b.geojson", layer.to_json().encode(), published=boundaries)
-    assert check.frame is None and "upload_control_characters" in [i.key for i in check.errors]
+    assert check.frame is None and "upload_control_characters_features" in [i.key for i in check.errors]

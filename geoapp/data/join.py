@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.ingest.fields import find_field
+from geoapp.data.duplicates import describe_duplicates
 from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
@@ -136,9 +137,7 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
     matched = matched[matched["commune_code"].notna()]
     key = ["commune_code"] + [columns[r] for r in ("indicator", "year") if columns[r]]
     dup = matched.duplicated(subset=key, keep="first")
-    for idx in matched.index[dup]:
-        pos = table.index.get_loc(idx)
-        report.duplicates.append({"row": pos + 2, "code": matched.at[idx, "commune_code"], "kept_row": None})
+    report.duplicates.extend(describe_duplicates(table, matched, key))
     matched = matched[~dup]
     scope = [district] if district else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
     have = set(matched["commune_code"])

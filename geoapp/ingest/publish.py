@@ -14,11 +14,13 @@ from pathlib import Path, PurePosixPath
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 from geoapp.storage.base import Store, check_kind
 from geoapp.ingest import Check, Limits, check_boundaries, check_indicators
+from geoapp.ingest.changes import audit_detail as confirmed_changes
+from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
 OPTIONS = {
-    "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district"),
+    "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district", "confirm"),
     "indicators": ("mapping", "district"),
 }
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -51,7 +53,8 @@ def pending_root(settings: dict) -> Path:
 
 def limits_for(settings: dict) -> Limits:
     """Return the upload limits, with the size cap of MAX_UPLOAD_MB."""
-    return Limits(max_bytes=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    return Limits(max_bytes=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+                  max_area_change_pct=float(settings["MAX_AREA_CHANGE_PCT"]))
 
 
 def clean_filename(filename: str) -> str:
@@ -120,15 +123,24 @@ def dry_run(
     root: Path,
     author: str = "",
     limits: Limits | None = None,
+    quota: Quota | None = None,
+    replacing: str | None = None,
 ) -> tuple[str, Check]:
-    """Check an upload and keep it, its options and the version it saw, under a new token."""
+    """Check an upload and keep it, its options and the version it saw, under a new token.
+
+    Raises QuotaFull, before checking anything, when the upload would not fit in the quota
+    of pending uploads (the author's rejected uploads are removed first: they cannot be published).
+    """
     filename = clean_filename(filename)
     options = clean_options(kind, options)
-    base, check = run_check(store, kind, filename, raw, options, limits)
+    quota = quota or Quota()
     purge_expired(root)
+    purge_rejected(root, quota, author=author)
+    ensure_room(root, quota, author, len(raw), replacing=replacing)
+    base, check = run_check(store, kind, filename, raw, options, limits)
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
-            "created": time.time(), "author": author}
+            "created": time.time(), "author": author, "ok": check.ok}
     _write_pending(root, token, raw, meta)
     return token, check
 
@@ -160,13 +172,15 @@ def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending
 
 
 def recheck(
-    store: Store, root: Path, token: str, options: dict | None = None, *, limits: Limits | None = None
+    store: Store, root: Path, token: str, options: dict | None = None, *, limits: Limits | None = None,
+    quota: Quota | None = None,
 ) -> tuple[str, Check]:
     """Check a pending upload again (new options, or the data published since) under a new token."""
     pending = load_pending(root, token)
     options = pending.options if options is None else options
-    new_token, check = dry_run(store, pending.kind, pending.filename, pending.raw(), options,
-                               root=root, author=pending.author, limits=limits)
+    raw = pending.raw()
+    new_token, check = dry_run(store, pending.kind, pending.filename, raw, options,
+                               root=root, author=pending.author, limits=limits, quota=quota, replacing=token)
     discard(root, token)
     return new_token, check
 
@@ -188,6 +202,7 @@ def publish_pending(
         raise Invalid("publish_error_has_errors", count=len(check.errors))
     version = store.publish(pending.kind, check.frame, author=author, comment=comment,
                             base_version=pending.base_version)
+    log_confirmation(store, pending.kind, check, author)
     discard(root, token)
     return version
 
@@ -196,7 +211,16 @@ def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, 
     """Publish the frame of a passed check, on the version the check saw."""
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
-    return store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    log_confirmation(store, kind, check, author)
+    return version
+
+
+def log_confirmation(store: Store, kind: str, check: Check, author: str) -> None:
+    """Write the confirmed large changes of a published check, with their reason, to the audit log."""
+    detail = confirmed_changes(check.report)
+    if detail:
+        store.log(author, f"confirm {kind}", detail, check.report["confirmation"]["reason"])
 
 
 def rollback(

@@ -11,6 +11,7 @@ from geoapp.export.downloads import BOUNDARY_FORMATS, INDICATOR_FORMATS
 from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
 from geoapp.i18n import translate
 from geoapp.ingest.encodings import CHOICES as ENCODINGS
+from geoapp.ingest.quota import quota_for
 from geoapp.storage.base import KINDS
 from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
@@ -37,6 +38,10 @@ def _root():
 
 def _limits():
     return publish.limits_for(state().settings)
+
+
+def _quota():
+    return quota_for(state().settings)
 
 
 def _actor() -> str:
@@ -76,6 +81,7 @@ def form_options(kind: str) -> dict:
             "name_field": form.get("name_field", "").strip(),
             "layer": form.get("layer", ""),
             "district": form.get("district", ""),
+            "confirm": form.get("confirm", "").strip(),
         }
     mapping = {role: form.get(f"col_{role}", "").strip() for role in MAPPING_ROLES}
     mapping["indicators"] = wide_columns(form.get("wide", ""))
@@ -126,7 +132,7 @@ def upload(kind):
     raw = file.read()
     options = form_options(kind)
     token, check = publish.dry_run(state().store, kind, file.filename, raw, options,
-                                   root=_root(), author=_actor(), limits=_limits())
+                                   root=_root(), author=_actor(), limits=_limits(), quota=_quota())
     return _report(token, check)
 
 
@@ -154,7 +160,7 @@ def _report(token: str, check, *, conflict: str | None = None, status: int | Non
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None
-    new_token, check = publish.recheck(state().store, _root(), token, options, limits=_limits())
+    new_token, check = publish.recheck(state().store, _root(), token, options, limits=_limits(), quota=_quota())
     return _report(new_token, check)
 
 
@@ -166,7 +172,7 @@ def publish_upload(token):
         version = publish.publish_pending(state().store, token, _actor(), request.form.get("comment", ""),
                                           root=_root(), limits=_limits())
     except Conflict as exc:
-        new_token, check = publish.recheck(state().store, _root(), token, limits=_limits())
+        new_token, check = publish.recheck(state().store, _root(), token, limits=_limits(), quota=_quota())
         return _report(new_token, check, conflict=exc.message(current_lang()), status=409)
     flash(translate("admin_published", current_lang(), kind=translate(f"admin_kind_{pending.kind}", current_lang()),
                     version=version), "ok")
