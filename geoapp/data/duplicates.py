@@ -15,7 +15,7 @@ def describe_duplicates(table: pd.DataFrame, matched: pd.DataFrame, key: list[st
     """Return one entry per dropped duplicate of `matched` (rows of `table` by index): its row, the kept row,
     and the columns whose values differ from the kept row (`disagree` is True when there are any).
 
-    Row numbers are spreadsheet rows (the header is row 1).
+    Row numbers are spreadsheet rows (the header is row 1); columns named "_..." are bookkeeping, not compared.
     """
     dup = matched.duplicated(subset=key, keep="first")
     first = matched[~dup]
@@ -23,7 +23,8 @@ def describe_duplicates(table: pd.DataFrame, matched: pd.DataFrame, key: list[st
     out = []
     for idx, values in zip(matched.index[dup], matched.loc[dup, key].itertuples(index=False, name=None)):
         kept_idx = kept[tuple(values)]
-        differ = [str(c) for c in table.columns if not _same(table.at[idx, c], table.at[kept_idx, c])]
+        differ = [str(c) for c in table.columns
+                  if not str(c).startswith("_") and not _same(table.at[idx, c], table.at[kept_idx, c])]
         out.append({"row": table.index.get_loc(idx) + 2, "code": matched.at[idx, "commune_code"],
                     "kept_row": table.index.get_loc(kept_idx) + 2, "disagree": bool(differ), "differing": differ})
     return out

@@ -38,8 +38,9 @@ class Quota:
 
 def quota_for(settings: dict) -> Quota:
     """Return the quota of the settings PENDING_USER_MB, PENDING_USER_UPLOADS, PENDING_TOTAL_MB, PENDING_REJECTED_TTL."""
-    return Quota(user_bytes=int(settings["PENDING_USER_MB"]) * MB, user_uploads=int(settings["PENDING_USER_UPLOADS"]),
-                 total_bytes=int(settings["PENDING_TOTAL_MB"]) * MB,
+    return Quota(user_bytes=int(float(settings["PENDING_USER_MB"]) * MB),
+                 user_uploads=int(settings["PENDING_USER_UPLOADS"]),
+                 total_bytes=int(float(settings["PENDING_TOTAL_MB"]) * MB),
                  rejected_ttl=float(settings["PENDING_REJECTED_TTL"]))
 
 

@@ -256,8 +256,6 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
         for entry in entries:  # spreadsheet rows of the table, not of the long list of values
             entry["row"], entry["kept_row"] = int(out.at[out.index[entry["row"] - 2], "_row"]), int(
                 out.at[out.index[entry["kept_row"] - 2], "_row"])
-            entry["differing"] = [c for c in entry["differing"] if c != "_row"]
-            entry["disagree"] = bool(entry["differing"])
         found.report["duplicate_values"] = entries
         _duplicates_issue(found, entries)
     return out[~dup].reset_index(drop=True)
