@@ -106,6 +106,8 @@ def check_changes(published, units: gpd.GeoDataFrame, repairs: list[dict], found
     needed = {"units": changed, "repairs": repaired, "districts": replaced, "codes": moved}
     any_needed = bool(changed or repaired or replaced or moved)
     found.report["confirmation"] = {"needed": any_needed, "reason": confirm if any_needed else "", **needed}
+    if any_needed and confirm:
+        found.info("upload_changes_confirmed", reason=confirm)
 
 
 def audit_detail(report: dict) -> str | None:
