@@ -41,7 +41,9 @@ def unit_changes(published, units: gpd.GeoDataFrame, tolerance_pct: float) -> li
     before = gpd.GeoSeries([old.at[c, "geometry"] for c in common], crs=4326).to_crs(EQUAL_AREA).values
     after = gpd.GeoSeries([new.at[c, "geometry"] for c in common], crs=4326).to_crs(EQUAL_AREA).values
     old_area, new_area = shapely.area(before), shapely.area(after)
-    moved_area = shapely.area(shapely.symmetric_difference(before, after))
+    moved_area = np.zeros(len(common))
+    differ = ~shapely.equals_exact(before, after, tolerance=0.0)
+    moved_area[differ] = shapely.area(shapely.symmetric_difference(before[differ], after[differ]))
     out = []
     for code, a, b, moved in zip(common, old_area, new_area, moved_area):
         if a <= 0:
@@ -63,8 +65,12 @@ def repair_changes(repairs: list[dict], tolerance_pct: float) -> list[dict]:
     return out
 
 
-def replacement_changes(published, units: gpd.GeoDataFrame) -> list[dict]:
-    """Return the districts whose units are replaced by a very different number or extent of units."""
+def replacement_changes(published, units: gpd.GeoDataFrame, changed_codes: set[str] = frozenset()) -> list[dict]:
+    """Return the districts whose units are replaced by a very different number or extent of units.
+
+    A district that keeps its codes, none of whose units changed beyond the tolerance
+    (`changed_codes`), keeps its extent too and is not measured.
+    """
     if published is None or len(published) == 0:
         return []
     old_all = boundary_frame(published)
@@ -73,6 +79,9 @@ def replacement_changes(published, units: gpd.GeoDataFrame) -> list[dict]:
         old = old_all[old_all["district_code"] == district]
         new = units[units["district_code"] == district]
         if len(old) == 0:
+            continue
+        codes = set(new["commune_code"])
+        if codes == set(old["commune_code"]) and not codes & set(changed_codes):
             continue
         ratio = len(new) / len(old)
         before = shapely.union_all(gpd.GeoSeries(list(old.geometry), crs=4326).to_crs(EQUAL_AREA).values)
@@ -92,7 +101,7 @@ def check_changes(published, units: gpd.GeoDataFrame, repairs: list[dict], found
     level = found.warning if confirm else found.error
     changed = unit_changes(published, units, tolerance_pct)
     repaired = repair_changes(repairs, tolerance_pct)
-    replaced = replacement_changes(published, units)
+    replaced = replacement_changes(published, units, {c["code"] for c in changed})
     if changed:
         level("upload_area_changed", count=len(changed), tolerance=tolerance_pct,
               units=capped(f"{c['code']} {c['name']} ({c['area_change_pct']:+.1f}%, {c['moved_pct']:.1f}%)"
