@@ -123,6 +123,8 @@ def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, 
     _check_markup(frame, found)
     check_control_characters(frame, found)
     wgs84 = _to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=frame.crs), layer, crs, found)
+    if any(i.key == "upload_crs_outside" for i in found.issues):
+        location.suggest_preset_for_area(geoms, found, district=district, crs_option=crs)
     if wgs84 is None or found.failed:
         return None
     units = _units(frame, fields, codes, names, wgs84, published, district, found)

@@ -161,6 +161,36 @@ def check_places(units: gpd.GeoDataFrame, found: Findings, published) -> bool:
     return any_outside
 
 
+def declared_area(district: str | None):
+    """Return the area a layer declares: its district's outline, else all shipped outlines (equal-area)."""
+    known = district_area(district) if district else None
+    return known[0] if known else shapely.union_all(list(shipped_outlines().values()))
+
+
+def suggest_preset_for_area(source_geoms, found: Findings, *, district: str | None = None,
+                            crs_option: str | None = None) -> None:
+    """For a layer that fell outside Vietnam: say which VN-2000 presets put it in its declared area."""
+    geoms = np.asarray(source_geoms, dtype=object)
+    present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    if not present.any() or looks_geographic(shapely.total_bounds(geoms[present])):
+        return
+    points = shapely.point_on_surface(geoms[present])
+    area = declared_area(district)
+    fits = [p for p in CRS_PRESETS if p != crs_option and _points_in_area(points, area, p) >= PRESET_FIT]
+    found.report["crs_presets_that_fit"] = fits
+    if fits:
+        found.warning("upload_crs_preset_fits", crs=crs_option or (found.report.get("crs") or {}).get("source", ""),
+                      presets=fits, labels=[CRS_PRESETS[p]["label_en"] for p in fits])
+
+
+def _points_in_area(points: np.ndarray, area, preset: str) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        to_area = Transformer.from_crs(preset_crs(preset), EQUAL_AREA, always_xy=True)
+    x, y = to_area.transform(shapely.get_x(points), shapely.get_y(points))
+    return float(shapely.contains(area, shapely.points(np.column_stack([x, y]))).mean())
+
+
 def _points_in_districts(points: np.ndarray, districts: np.ndarray, preset: str) -> float:
     """Return the share of source points that fall in their district when read with `preset`."""
     with warnings.catch_warnings():

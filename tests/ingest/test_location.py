@@ -98,3 +98,13 @@ def test_misplaced_layers_on_the_web_name_the_fix_and_publish_nothing(backend_ap
     if name == "wrong_preset_utm48n":
         assert "upload_crs_preset_fits" in issue_keys(response) and "vn2000-langson" in page
     assert published_bytes(backend_app, editor) == before
+
+
+def test_a_crs_that_leaves_vietnam_names_the_preset_that_fits_the_declared_district(published):
+    hostile = case("wrong_preset_utm48n")
+    raw = hostile.build(published)
+    check = check_boundaries(hostile.filename, raw, published=published, crs="vn2000-utm49n", district="183")
+    assert [i.key for i in check.errors] == ["upload_crs_outside"]
+    assert check.report["crs_presets_that_fit"] == ["vn2000-langson"]
+    anywhere = check_boundaries(hostile.filename, raw, published=published, crs="EPSG:32633")
+    assert "vn2000-langson" in anywhere.report["crs_presets_that_fit"]  # inside the province, without a district
