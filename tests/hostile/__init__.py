@@ -41,9 +41,11 @@ STATIC = {
     "utf8_bom.csv": ("indicators", {"district": CAO_LOC}, ()),
     "duplicate_rows.csv": ("indicators", {"district": CAO_LOC}, ()),
     "junk.csv": ("indicators", {}, ("error_content_mismatch",)),
+    "nul_in_row.csv": ("indicators", {"district": CAO_LOC}, ("upload_control_characters",)),
 }
 GENERATORS = ("wrong_preset_utm48n", "wrong_tm3_zone_107", "wrong_tm3_zone_10745", "shifted_50km_south",
-              "hanoi_labelled_001", "grid_labelled_183", "bowtie_06199", "circle_06184")
+              "hanoi_labelled_001", "grid_labelled_183", "bowtie_06199", "circle_06184", "merged_district_183",
+              "badinh_shifted_40km", "junk_200kb")
 
 
 def _static(name: str) -> Case:

@@ -34,8 +34,3 @@ def try_publish(client, response, comment="publish anyway"):
     token = pending_token(response)
     return client.post(f"/admin/pending/{token}/publish", data={"csrf_token": csrf(client, "/admin/"), "comment": comment})
 
-
-def web_options(kind: str, options: dict) -> dict:
-    """Return the form fields of check options."""
-    fields = {k: v for k, v in options.items() if k != "mapping"}
-    return fields

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
@@ -15,7 +14,7 @@ from geoapp.data.dataset import read_default_boundaries
 from geoapp.ingest import check_boundaries
 from geoapp.storage import open_store
 from tests.accounts import as_user, published_bytes
-from tests.hostile import cao_loc, case, geojson
+from tests.hostile import case
 from tests.ingest.helpers import issue_keys, store_of, try_publish, upload
 
 REASON = "Resurvey of 2024, decision 17/QĐ-UBND"
@@ -55,16 +54,8 @@ def test_the_tolerance_is_a_setting(published):
     assert check.ok and check.report["confirmation"]["needed"] is False
 
 
-def merged_district(published) -> gpd.GeoDataFrame:
-    """Cao Lộc's 22 communes dissolved into 3 units that keep three of the codes."""
-    layer = cao_loc(published)
-    layer["group"] = [i % 3 for i in range(len(layer))]
-    merged = layer.dissolve("group", aggfunc="first").reset_index(drop=True)
-    return merged[["commune_code", "commune_name", "district_code", "geometry"]]
-
-
 def test_replacing_a_district_by_very_different_units_needs_a_reason(published):
-    raw = geojson(merged_district(published))
+    raw = case("merged_district_183").build(published)
     check = check_boundaries("merged.geojson", raw, published=published)
     [issue] = [i for i in check.errors if i.key == "upload_district_replaced"]
     assert issue.params["old_count"] == 22 and issue.params["new_count"] == 3

@@ -15,7 +15,7 @@ from geoapp.data.dataset import read_default_boundaries
 from geoapp.storage import open_store
 from tests.accounts import as_user, published_bytes
 from tests.hostile import HERE, cases
-from tests.ingest.helpers import issue_keys, store_of, try_publish, upload
+from tests.ingest.helpers import issue_keys, try_publish, upload
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 

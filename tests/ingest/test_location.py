@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import pytest
-from shapely.geometry import box
 
 from geoapp.config import GEODATA_DIR
 from geoapp.data.dataset import read_default_boundaries
@@ -13,7 +11,8 @@ from geoapp.ingest import check_boundaries
 from geoapp.ingest.location import shipped_outlines
 from geoapp.ingest.national import national_list
 from tests.accounts import as_user, published_bytes
-from tests.hostile import EQUAL_AREA, case, geojson
+from tests.hostile import badinh_shifted_40km as badinh
+from tests.hostile import case, geojson
 from tests.ingest.helpers import issue_keys, upload
 
 
@@ -64,25 +63,14 @@ def test_a_district_of_another_province_is_an_error_naming_the_province(publishe
     assert codes.params["count"] == 5 and "183 Huyện Cao Lộc" in codes.params["units"][0]
 
 
-def hanoi_units(shift_m: float = 0.0) -> gpd.GeoDataFrame:
-    """Units of Quận Ba Đình with their real codes, as strips of the district's geocoded box."""
-    units = sorted((u for u in national_list().units_2021.values() if u.district_code == "001"), key=lambda u: u.code)
-    west, south, east, north = national_list().districts["001"].bounds
-    step = (east - west) / len(units)
-    cells = gpd.GeoSeries([box(west + i * step, south, west + (i + 1) * step, north) for i in range(len(units))], crs=4326)
-    cells = cells.to_crs(EQUAL_AREA).translate(0, shift_m).to_crs(4326)
-    return gpd.GeoDataFrame({"ma_xa": [u.code for u in units], "ten_xa": [u.name for u in units], "ma_huyen": "001",
-                             "ma_tinh": "01", "ten_tinh": "Thành phố Hà Nội"}, geometry=cells.values, crs=4326)
-
-
 def test_other_provinces_are_checked_against_the_national_list():
     assert len(national_list().units_2021) > 10_000 and len(national_list().units_2025) > 3_000
-    check = check_boundaries("badinh.geojson", geojson(hanoi_units()))
+    check = check_boundaries("badinh.geojson", geojson(badinh.layer(shift_m=0)))
     assert check.ok, [i.message("en") for i in check.errors]
-    moved = check_boundaries("badinh.geojson", geojson(hanoi_units(shift_m=-40_000)))
+    moved = check_boundaries("badinh.geojson", badinh.build())
     issue = outside(moved)
     assert issue.key == "upload_units_outside_district_box" and issue.params["offset_km"] > 25
-    relabelled = hanoi_units().assign(ma_huyen="002")  # Quận Hoàn Kiếm
+    relabelled = badinh.layer(shift_m=0).assign(ma_huyen="002")  # Quận Hoàn Kiếm
     keys = [i.key for i in check_boundaries("badinh.geojson", geojson(relabelled)).errors]
     assert "upload_code_other_district" in keys
 

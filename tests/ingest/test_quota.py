@@ -13,10 +13,10 @@ from geoapp.data.dataset import read_default_boundaries
 from geoapp.ingest import publish
 from geoapp.ingest.quota import Quota, entries, purge_rejected
 from tests.accounts import as_user, published_bytes
-from tests.hostile import cao_loc, geojson
+from tests.hostile import cao_loc, case, geojson
 from tests.ingest.helpers import pending_token, upload
 
-JUNK = b"\x89PNG\r\n\x1a\n" + bytes(200_000)  # 200 kB of junk named .geojson
+JUNK = case("junk_200kb").build(None)  # 200 kB of junk named .geojson
 
 
 @pytest.fixture(scope="module")
