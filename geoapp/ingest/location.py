@@ -96,7 +96,8 @@ def check_codes(units, found: Findings, expected_province: str | None, confirm: 
         found.error("upload_district_other_province", district=district, district_name=claimed.name,
                     province=claimed.province_name, claimed=national.provinces.get(wanted, wanted))
     if other_district:
-        (found.warning if (confirm or "").strip() else found.error)("upload_code_other_district", count=len(other_district), units=capped(other_district))
+        level = found.warning if (confirm or "").strip() else found.error
+        level("upload_code_other_district", count=len(other_district), units=capped(other_district))
     if unknown:
         found.warning("upload_code_not_national", count=len(unknown), codes=capped(unknown))
     found.report["national_list"] = {"other_district": other_district, "other_province": sorted(other_province),
