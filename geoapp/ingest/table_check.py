@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geoapp.ingest import archive
-from geoapp.catalog import Catalog, load_catalog
+from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
@@ -51,7 +51,7 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
         if archive.sniff(raw) != archive.ZIP:
             found.report["encoding"] = text_encoding(raw) or "utf-8/cp1258"
         check_control_characters(table, found, first_row=2)
-        catalog = catalog or load_catalog(GEODATA_DIR / "catalog.yaml")
+        catalog = catalog or load_catalog(catalog_path(GEODATA_DIR))  # callers pass the published dataset's
         layout = _layout(table, mapping or {}, catalog, found)
         values = _long_values(table, layout, catalog, str(filename), found)
         matched = _match(table, layout, values, boundaries, district, found)
