@@ -39,6 +39,11 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FREE_FAILURES_CLIENT": 20,
     "LOGIN_MAX_DELAY": 900,
     "LOGIN_FORGET_AFTER": 86400,
+    "MAX_AREA_CHANGE_PCT": 1.0,
+    "PENDING_USER_MB": 200,
+    "PENDING_USER_UPLOADS": 20,
+    "PENDING_TOTAL_MB": 2000,
+    "PENDING_REJECTED_TTL": 3600,
 }
 
 
@@ -48,6 +53,8 @@ def _coerce(default: object, raw: str) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.data.distinct import once_per_value
+from geoapp.data.duplicates import describe_duplicates
 from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
@@ -177,11 +178,7 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
     matched = matched[matched["commune_code"].notna()]
     key = ["commune_code"] + [columns[r] for r in ("indicator", "year") if columns[r]]
     dup = matched.duplicated(subset=key, keep="first")
-    positions = table.index.get_indexer(matched.index[dup])
-    report.duplicates = [
-        {"row": int(pos) + 2, "code": code, "kept_row": None}
-        for pos, code in zip(positions, matched.loc[dup, "commune_code"])
-    ]
+    report.duplicates.extend(describe_duplicates(table, matched, key))
     matched = matched[~dup]
     scope = [district] if district and lookup.has_districts else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
     have = set(matched["commune_code"])

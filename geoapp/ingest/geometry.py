@@ -52,8 +52,11 @@ def repair(geoms) -> tuple[np.ndarray, list[dict]]:
         reason = shapely.is_valid_reason(geom)
         fixed = polygonal_only(shapely.make_valid(geom, method="structure", keep_collapsed=False))
         out[i] = fixed
+        before = abs(float(geom.area))
+        change = round((float(fixed.area) - before) / before * 100, 2) if before > 0 else None
         repairs.append({"position": i, "reason": reason, "repair": REPAIR_METHOD,
-                        "result_type": fixed.geom_type, "result_empty": bool(fixed.is_empty)})
+                        "result_type": fixed.geom_type, "result_empty": bool(fixed.is_empty),
+                        "area_change_pct": change})
     return out, repairs
 
 

@@ -18,13 +18,15 @@ import pyogrio
 from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicators
+from geoapp.ingest.changes import audit_detail as confirmed_changes
+from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
 from geoapp.ingest.report import jsonable
 from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
 OPTIONS = {
-    "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district"),
+    "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district", "confirm"),
     "indicators": ("mapping", "district"),
 }
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -95,13 +97,13 @@ def receive(stream, root: Path, max_bytes: int, chunk: int = 1 << 20) -> Path:
 
 
 def dry_run_stream(dataset: Dataset, kind: str, filename: str, stream, options: dict | None, *, root: Path,
-                   author: str = "", limits: Limits | None = None) -> tuple[Pending, Check]:
+                   author: str = "", limits: Limits | None = None, quota: Quota | None = None) -> tuple[Pending, Check]:
     """Check an upload read from a stream: written to disk once, mapped for the check, then kept as the pending upload."""
     limits = limits or Limits()
     path = receive(stream, root, limits.max_bytes)
     try:
         return dry_run(dataset, kind, filename, mapped(path), options, root=root, author=author, limits=limits,
-                       received=path)
+                       received=path, quota=quota)
     finally:
         path.unlink(missing_ok=True)
 
@@ -113,7 +115,8 @@ def pending_root(settings: dict) -> Path:
 
 def limits_for(settings: dict) -> Limits:
     """Return the upload limits, with the size cap of MAX_UPLOAD_MB."""
-    return Limits(max_bytes=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    return Limits(max_bytes=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+                  max_area_change_pct=float(settings["MAX_AREA_CHANGE_PCT"]))
 
 
 def clean_filename(filename: str) -> str:
@@ -182,18 +185,25 @@ def dry_run(
     author: str = "",
     limits: Limits | None = None,
     received: Path | None = None,
+    quota: Quota | None = None,
+    replacing: str | None = None,
 ) -> tuple[Pending, Check]:
     """Check an upload and keep it, its options, its findings and the versions it saw, under a new token.
 
     `received` is the file `raw` was mapped from: it is moved into the pending folder, not copied.
+    Raises QuotaFull, before checking anything, when the upload would not fit in the quota
+    of pending uploads (the author's rejected uploads are removed first: they cannot be published).
     """
     filename = clean_filename(filename)
     options = clean_options(kind, options)
-    base, check = run_check(dataset, kind, filename, raw, options, limits)
+    quota = quota or Quota()
     purge_expired(root)
+    purge_rejected(root, quota, author=author)
+    ensure_room(root, quota, author, len(raw), replacing=replacing)
+    base, check = run_check(dataset, kind, filename, raw, options, limits)
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
-            "created": time.time(), "author": author, "versions": dict(dataset.versions)}
+            "created": time.time(), "author": author, "versions": dict(dataset.versions), "ok": check.ok}
     _write_pending(root, token, raw, meta, check, received)
     return pending_of(root, token, meta), check
 
@@ -266,12 +276,13 @@ def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending
 
 
 def recheck(
-    dataset: Dataset, root: Path, pending: Pending, options: dict | None = None, *, limits: Limits | None = None
+    dataset: Dataset, root: Path, pending: Pending, options: dict | None = None, *, limits: Limits | None = None,
+    quota: Quota | None = None,
 ) -> tuple[Pending, Check]:
     """Check a pending upload again (new options, or the data published since) under a new token."""
     options = pending.options if options is None else options
     new, check = dry_run(dataset, pending.kind, pending.filename, pending.raw, options,
-                         root=root, author=pending.author, limits=limits)
+                         root=root, author=pending.author, limits=limits, quota=quota, replacing=pending.token)
     discard(root, pending.token)
     return new, check
 
@@ -291,7 +302,7 @@ def publish_pending(
     current = versions[pending.kind]
     if current != pending.base_version:
         raise Conflict("error_publish_conflict", current=current or 0, base=pending.base_version or 0)
-    frame = pending.checked_frame(versions)
+    frame, check = pending.checked_frame(versions), pending.check()
     if frame is None:
         _, check = run_check(dataset, pending.kind, pending.filename, pending.raw, pending.options, limits)
         if not check.ok:
@@ -299,6 +310,7 @@ def publish_pending(
         frame = check.frame
     version = store.publish(pending.kind, frame, author=author, comment=comment,
                             base_version=pending.base_version)
+    log_confirmation(store, pending.kind, check, author)
     discard(root, pending.token)
     return version
 
@@ -307,7 +319,16 @@ def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, 
     """Publish the frame of a passed check, on the version the check saw."""
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
-    return store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    log_confirmation(store, kind, check, author)
+    return version
+
+
+def log_confirmation(store: Store, kind: str, check: Check, author: str) -> None:
+    """Write the confirmed large changes of a published check, with their reason, to the audit log."""
+    detail = confirmed_changes(check.report)
+    if detail:
+        store.log(author, f"confirm {kind}", detail, check.report["confirmation"]["reason"])
 
 
 def rollback(

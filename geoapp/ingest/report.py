@@ -12,7 +12,7 @@ import pandas as pd
 from geoapp.ingest import archive, geometry as validate
 from geoapp.ingest import encodings as legacy_encoding
 from geoapp.errors import Invalid
-from geoapp.i18n import translate
+from geoapp.i18n import format_number, translate
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 MAX_LISTED = 20
@@ -28,7 +28,7 @@ class Issue:
 
     def message(self, lang: str) -> str:
         """Return the message in `lang`."""
-        return translate(self.key, lang, **{k: _param_text(v) for k, v in self.params.items()})
+        return translate(self.key, lang, **{k: _param_text(v, lang) for k, v in self.params.items()})
 
     def to_dict(self, lang="en") -> dict:
         """Return the issue as JSON-safe data with its message."""
@@ -45,6 +45,7 @@ class Limits:
     max_ratio: float = 100.0
     max_json_depth: int = 64
     max_features: int = 100_000
+    max_area_change_pct: float = 1.0
 
 
 @dataclass
@@ -84,11 +85,11 @@ class Check:
         }
 
 
-def _param_text(value: object) -> str:
+def _param_text(value: object, lang: str = "en") -> str:
     if isinstance(value, (list, tuple)):
-        return ", ".join(_param_text(v) for v in value)
+        return ", ".join(_param_text(v, lang) for v in value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.6g}"
+        return str(int(value)) if value.is_integer() else format_number(float(f"{value:.6g}"), lang, decimals=None)
     return str(value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from geoapp.config import GEODATA_DIR
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
 from geoapp.data.distinct import once_per_value
+from geoapp.data.duplicates import describe_duplicates
 from geoapp.data.join import resolve
 from geoapp.data.names import normalize_name
 from geoapp.storage.base import INDICATOR_COLUMNS, indicator_frame
-from geoapp.ingest.table_files import read_table
+from geoapp.ingest.table_files import read_table, text_encoding
 from geoapp.ingest.report import (
     MAX_LISTED,
     Check,
@@ -47,6 +49,8 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
                                       max_ratio=limits.max_ratio, archive_bytes=len(raw))
         table = read_table(Path(str(filename)).name, raw)
         found.report.update(format=Path(str(filename)).suffix.lower().lstrip("."), rows=len(table))
+        if archive.sniff(raw) != archive.ZIP:
+            found.report["encoding"] = text_encoding(raw) or "utf-8/cp1258"
         check_control_characters(table, found, first_row=2)
         catalog = catalog or load_catalog(catalog_path(GEODATA_DIR))  # callers pass the published dataset's
         layout = _layout(table, mapping or {}, catalog, found)
@@ -172,6 +176,17 @@ def _number_text(text: str) -> str | None:
     return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+
+
+def decimal_comma_text(text: str) -> str | None:
+    """Return the canonical text of a number written with a decimal comma ("2,5", "1.234,5"), or None."""
+    compact = text.replace(" ", "")
+    if not _DECIMAL_COMMA.fullmatch(compact):
+        return None
+    return _number_text(compact.replace(".", "").replace(",", "."))
+
+
 def _category_value(indicator, text: str) -> str | None:
     key = normalize_name(text)
     for category in indicator.categories:
@@ -188,6 +203,15 @@ def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: Findings) 
             continue
         if indicator.is_numeric:
             converted = once_per_value(group["value"], _number_text)
+            comma = converted.isna() & group["value"].map(lambda v: decimal_comma_text(v) is not None)
+            if comma.any():
+                converted[comma] = group.loc[comma, "value"].map(decimal_comma_text)
+                found.info("upload_decimal_comma", indicator=ind_id, count=int(comma.sum()),
+                           rows=capped(group.loc[comma, "_row"].astype(int)),
+                           examples=capped(f"{a} → {b}" for a, b in zip(group.loc[comma, "value"], converted[comma])))
+                found.report.setdefault("decimal_comma", []).extend(
+                    {"row": int(r), "indicator": ind_id, "text": a, "value": b}
+                    for r, a, b in zip(group.loc[comma, "_row"], group.loc[comma, "value"], converted[comma]))
             _rows_issue(found, "upload_value_not_numeric", converted.isna(), group, "value", indicator=ind_id)
         else:
             converted = group["value"].map(lambda v, ind=indicator: _category_value(ind, v))
@@ -214,7 +238,7 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     if report.unmatched:
         found.warning("upload_rows_unmatched", count=len(report.unmatched), rows=capped(u["row"] for u in report.unmatched))
     if report.duplicates:
-        found.warning("upload_rows_duplicate", count=len(report.duplicates), rows=capped(d["row"] for d in report.duplicates))
+        _duplicates_issue(found, report.duplicates)
     if report.fuzzy:
         found.warning("upload_rows_fuzzy", count=len(report.fuzzy),
                       examples=capped(f"{f['row']}: {f['name']} → {f['matched_name']}" for f in report.fuzzy))
@@ -225,9 +249,16 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     codes = dict(zip(matched["_row"], matched["commune_code"]))
     out = values.assign(commune_code=values["_row"].map(codes))
     out = out[out["commune_code"].notna()]
-    dup = out.duplicated(["commune_code", "indicator", "year"], keep="first")
+    keys = ["commune_code", "indicator", "year"]
+    dup = out.duplicated(keys, keep="first")
     if dup.any():
-        found.warning("upload_rows_duplicate", count=int(dup.sum()), rows=capped(out.loc[dup, "_row"].astype(int)))
+        values_only = out[["_row", "value", "status"]].set_index(out.index)
+        entries = describe_duplicates(values_only, out, keys)
+        for entry in entries:  # spreadsheet rows of the table, not of the long list of values
+            entry["row"], entry["kept_row"] = int(out.at[out.index[entry["row"] - 2], "_row"]), int(
+                out.at[out.index[entry["kept_row"] - 2], "_row"])
+        found.report["duplicate_values"] = entries
+        _duplicates_issue(found, entries)
     return out[~dup].reset_index(drop=True)
 
 
@@ -236,6 +267,14 @@ def _same_values(new: pd.Series, old: pd.Series) -> np.ndarray:
     new, old = new.astype(str), old.astype(str)
     canon_new, canon_old = once_per_value(new, _number_text), once_per_value(old, _number_text)
     return ((new == old) | (canon_new.notna() & (canon_new == canon_old))).to_numpy(dtype=bool)
+
+
+def _duplicates_issue(found: Findings, entries: list[dict]) -> None:
+    """Warn about dropped duplicate rows: the kept row of each, and those that disagree with it."""
+    pairs = [f"{e['row']} → {e['kept_row']}" for e in entries]
+    disagree = [f"{e['row']} ≠ {e['kept_row']} ({', '.join(e['differing'])})" for e in entries if e["disagree"]]
+    found.warning("upload_rows_duplicate", count=len(entries), rows=capped(pairs),
+                  disagree=len(disagree), differing=capped(disagree) or "-")
 
 
 def _merge_values(values: pd.DataFrame, published, found: Findings) -> pd.DataFrame:

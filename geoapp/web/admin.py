@@ -14,6 +14,7 @@ from geoapp.export.downloads import BOUNDARY_FORMATS, INDICATOR_FORMATS
 from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
 from geoapp.i18n import translate
 from geoapp.ingest.encodings import CHOICES as ENCODINGS
+from geoapp.ingest.quota import quota_for
 from geoapp.storage.base import KINDS
 from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
@@ -41,6 +42,10 @@ def _root():
 
 def _limits():
     return publish.limits_for(state().settings)
+
+
+def _quota():
+    return quota_for(state().settings)
 
 
 def _actor() -> str:
@@ -80,6 +85,7 @@ def form_options(kind: str) -> dict:
             "name_field": form.get("name_field", "").strip(),
             "layer": form.get("layer", ""),
             "district": form.get("district", ""),
+            "confirm": form.get("confirm", "").strip(),
         }
     mapping = {role: form.get(f"col_{role}", "").strip() for role in MAPPING_ROLES}
     mapping["indicators"] = wide_columns(form.get("wide", ""))
@@ -130,7 +136,7 @@ def upload(kind):
         raise BadRequest("publish_error_no_file")
     options = form_options(kind)
     pending, check = publish.dry_run_stream(dataset(), kind, file.filename, file.stream, options,
-                                            root=_root(), author=_actor(), limits=_limits())
+                                            root=_root(), author=_actor(), limits=_limits(), quota=_quota())
     return _report(pending, check)
 
 
@@ -177,7 +183,7 @@ def report_json(token):
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None
-    new, check = publish.recheck(dataset(), _root(), pending, options, limits=_limits())
+    new, check = publish.recheck(dataset(), _root(), pending, options, limits=_limits(), quota=_quota())
     return _report(new, check)
 
 
@@ -190,7 +196,7 @@ def publish_upload(token):
                                           root=_root(), limits=_limits())
     except Conflict as exc:
         latest = state().datasets.get()  # what was published since this request began
-        new, check = publish.recheck(latest, _root(), pending, limits=_limits())
+        new, check = publish.recheck(latest, _root(), pending, limits=_limits(), quota=_quota())
         return _report(new, check, conflict=exc.message(current_lang()), status=409)
     flash(translate("admin_published", current_lang(), kind=translate(f"admin_kind_{pending.kind}", current_lang()),
                     version=version), "ok")
