@@ -70,8 +70,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
 
     from geoapp.web import admin, api, auth, browse, embed
+    from geoapp.web import compare
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(compare.bp)  # after auth: its login guard runs first
     app.register_blueprint(browse.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
