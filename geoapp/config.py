@@ -24,6 +24,8 @@ DEFAULTS: dict[str, object] = {
     "EXPORT_MAX_DPI": 600,
     "EXPORT_MAX_PIXELS": 40_000_000,
     "SESSION_COOKIE_SECURE": False,
+    "ISSUING_OFFICE": "",
+    "PUBLIC_URL": "",
 }
 
 
