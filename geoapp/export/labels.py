@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import numpy as np
 import shapely
-from matplotlib import patheffects
 from matplotlib.colors import to_rgb
 from matplotlib.transforms import Bbox
 
@@ -22,7 +21,8 @@ LEADER_RADII = (10, 16, 24, 34, 46)  # points from the commune's centre to the l
 LEADER_ANGLES = (45, 135, 315, 225, 0, 180, 90, 270)
 PAD_PT = 1.5
 TYPE_PREFIX = {"Thị trấn": "TT. ", "Phường": "P. ", "Xã": ""}
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+# A light box behind names drawn over other units (not a path-effect halo: that would turn SVG text into paths).
+BACKDROP = {"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
 
 
 def short_name(name: str, unit_type: str | None) -> str:
@@ -173,7 +173,7 @@ def place_with_leader(ax, sizes: TextSizes, placement: Placement, point, name: s
         relpos = ({"left": 0, "right": 1, "center": 0.5}[ha], {"bottom": 0, "top": 1, "center": 0.5}[va])
         artist = ax.annotate(
             name, xy=point, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-            fontproperties=font(LEADER_SIZE), color=INK, path_effects=HALO, gid=gid,
+            fontproperties=font(LEADER_SIZE), color=INK, bbox=BACKDROP, gid=gid,
             arrowprops={"arrowstyle": "-", "lw": 0.5, "color": INK, "shrinkA": 0, "shrinkB": 0, "relpos": relpos},
         )
         placement.take(box, line)
@@ -206,7 +206,7 @@ def draw_commune_labels(ax, renderer, frame, placement: Placement) -> list:
 
 def draw_district_names(ax, renderer, districts, placement: Placement, *, size: float = 8.0,
                         color: str = INK, weight: str = "bold") -> list:
-    """Write district names at their interior points (halo, reserved so commune labels avoid them)."""
+    """Write district names at their interior points, on a light box, reserved so commune labels avoid them."""
     sizes = TextSizes(ax, renderer)
     drawn = []
     for point, name, code in zip(interior_points(districts.geometry.values), districts["district_name"],
@@ -217,6 +217,6 @@ def draw_district_names(ax, renderer, districts, placement: Placement, *, size: 
         if not placement.free(box):
             continue
         drawn.append(ax.text(point[0], point[1], text, ha="center", va="center", fontproperties=font(size, weight),
-                             color=color, path_effects=HALO, gid=f"district-{code}", zorder=4))
+                             color=color, bbox=BACKDROP, gid=f"district-{code}", zorder=4))
         placement.take(box)
     return drawn
