@@ -23,12 +23,13 @@ from geoapp.i18n import LANGUAGES
 @click.option("--orientation", help="A4 page: landscape (default) or portrait.")
 @click.option("--format", "fmt", required=True, help="png, svg, pdf or html.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--site-url", default="", help="Address of the site, for commune profile links in HTML files.")
+@click.option("--site-url", default="", help="Public address of the site, for commune profile links in HTML files (default: the PUBLIC_URL setting).")
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
     from geoapp.data.dataset import DatasetCache
     from geoapp.export import export_map
+    from geoapp.export.standalone import public_profile_url
 
     try:
         store, settings = store_and_settings(data_dir)
@@ -36,7 +37,7 @@ def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation,
         data = DatasetCache(store, Path(settings["GEODATA_DIR"]) / "catalog.yaml", settings["GEODATA_DIR"]).get()
         params = {"year": year, "district": district, "scheme": scheme, "k": k, "breaks": breaks,
                   "dpi": dpi, "orientation": orientation}
-        profile = f"{site_url.rstrip('/')}/communes/{{code}}?lang={lang}" if site_url else None
+        profile = public_profile_url(site_url or settings["PUBLIC_URL"], lang)
         out = export_map(data, indicator, fmt, params, settings=settings, lang=lang, profile_url=profile)
     except GeoappError as exc:
         fail(exc, False, lang or "vi")

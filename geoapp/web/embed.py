@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import escape
 
 from geoapp.export import EXPORT_PARAMS, export_map
+from geoapp.export.standalone import public_profile_url
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
 from geoapp.web.i18n import current_lang
@@ -83,7 +84,8 @@ def export_file(indicator, fmt):
     params = {key: request.args.get(key) or None for key in EXPORT_PARAMS}
     params["district"] = params["district"] or setting("DEFAULT_DISTRICT")
     out = export_map(
-        dataset(), indicator, fmt, params, settings=state().settings, lang=lang, profile_url=profile_template(lang)
+        dataset(), indicator, fmt, params, settings=state().settings, lang=lang,
+        profile_url=public_profile_url(setting("PUBLIC_URL"), lang),  # never the host that made the file
     )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
