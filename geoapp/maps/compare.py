@@ -14,7 +14,7 @@ from geoapp.catalog import Indicator
 from geoapp.errors import BadRequest
 from geoapp.i18n import format_number, translate
 from geoapp.maps.classify import NODATA_CLASS, NODATA_COLOR, Classification, LegendEntry, classify, parse_breaks
-from geoapp.maps.view import MapView, build_map_view, display_value, parse_year
+from geoapp.maps.view import MapView, build_map_view, parse_year
 from geoapp.data.dataset import Dataset
 from geoapp.data.values import FACT, ILLUSTRATIVE, numeric
 
