@@ -285,7 +285,8 @@ def _reserved(fig: Figure, ax) -> Placement:
 def draw_figure(view: MapView, options: ExportOptions, today: dt.date) -> tuple[Figure, int]:
     """Draw the A4 page of a map view; return the figure and the number of commune labels drawn."""
     fig = Figure(figsize=page_inches(options.orientation), dpi=options.dpi, facecolor="white")
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw_idle = lambda *args, **kwargs: None  # geopandas redraws the page after each layer; draw it once, when saved
     districts = province_districts(options.geodata_dir)
     whole_province = view.district == "all"
     inset = districts is not None and not whole_province and (districts["district_code"] == view.district).any()
