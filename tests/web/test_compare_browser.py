@@ -101,3 +101,19 @@ def test_change_map_colours_match_its_legend(live_server, offline_page):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_function("() => document.documentElement.scrollWidth <= 390", timeout=5000)
+
+
+def test_keyboard_changes_apply_only_when_confirmed(live_server, offline_page):
+    page = open_compare(offline_page, live_server.url + COMPARE)
+    url = page.url
+    page.focus("#compare-select")
+    page.keyboard.press("ArrowDown")  # 2020 -> 2021: the selector moves, the page stays
+    page.wait_for_function("() => document.getElementById('compare-select').value !== '2020'", timeout=5000)
+    assert page.url == url and page.evaluate("() => document.activeElement.id") == "compare-select"
+    page.select_option("#compare-select", "2020")
+    page.select_option("#year-select", "2020")
+    page.select_option("#compare-select", "2021")
+    page.click("#compare-apply")
+    page.wait_for_url("**compare=2021**", timeout=10000)
+    page.wait_for_selector("body[data-compare=ready]", timeout=15000)
+    assert page.locator("#map-title-0").inner_text() == "Bản đồ năm 2020"
