@@ -28,7 +28,7 @@ METRIC_CRS = "EPSG:32648"  # WGS 84 / UTM zone 48N: metres over the whole of Láº
 INK = "#222222"
 MUTED = "#555555"
 WARN = "#8a5a00"
-CONTEXT_FILL = "#f3f3f3"
+CONTEXT_FILL = "#ffffff"  # neighbouring districts: outlines only, never mistaken for a class colour
 HIGHLIGHT = "#d55e00"
 MARGIN = 0.45
 FOOTER_TOP = 1.1  # inches from the bottom of the page
@@ -145,7 +145,7 @@ def _legend(fig: Figure, ax, view: MapView, layout: dict) -> None:
         title=title, prop=font(9), title_fontproperties=font(10, "bold"), alignment="left",
         frameon=False, borderaxespad=0, borderpad=0, handlelength=2.2, handleheight=1.2, labelspacing=0.55,
     )
-    if view.indicator.is_numeric:
+    if view.indicator.is_numeric and cls.scheme:
         scheme = f"{translate('scheme_' + cls.scheme, view.lang)}, {cls.k} {translate('classes', view.lang)}"
         bottom = legend.get_window_extent(fig.canvas.get_renderer()).y0 / fig.dpi
         x, y = _fraction(fig, x_in, bottom - 0.1)

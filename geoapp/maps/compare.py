@@ -348,7 +348,9 @@ def build_change_view(
         classes = classify_numeric_change(change, indicator, lang)
     else:
         classes = classify_level_change(change, indicator, lang)
-    frame = before.frame[["commune_code", "commune_name", "commune_type", "district_code", "geometry"]].copy()
+    keep = [c for c in ("commune_code", "commune_name", "commune_type", "district_code", "district_name", "province_name")
+            if c in before.frame]
+    frame = before.frame[keep + ["geometry"]].copy()
     frame = frame.reset_index(drop=True)
     frame["before"] = before.frame["display"].to_numpy()
     frame["after"] = after.frame["display"].to_numpy()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
+from geoapp.export.change import export_change
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.maps.compare import ChangeView, Comparison, build_change_view, build_comparison
 from geoapp.maps.leaflet import layer_options, values_payload
@@ -130,8 +131,14 @@ def change_page(indicator_id: str):
                      **{k: v for k, v in params.items() if k in CHANGE_PARAMS + ("lang",)})
     years = " → ".join(map(str, change.years))
     config = script_config(change, values, change.district, change.frame.total_bounds, [years], "change")
+    downloads = [
+        (key, url_for("compare.change_file", indicator=indicator_id, fmt=fmt, **params, **extra))
+        for key, fmt, extra in (("share_pdf_landscape", "pdf", {"orientation": "landscape"}),
+                                ("share_pdf_portrait", "pdf", {"orientation": "portrait"}),
+                                ("share_png", "png", {"dpi": 300}), ("share_svg", "svg", {}))
+    ]
     return render_template(
-        "change.html", change=change, view=change, links=page_links(indicator_id, params),
+        "change.html", change=change, view=change, links=page_links(indicator_id, params), downloads=downloads,
         config=config, **form_context(change.indicator, change.district),
     )
 
@@ -160,3 +167,15 @@ def change_values(indicator):
     change = current_change(indicator)
     key = ("change-values", indicator, tuple(sorted(request.args.items())), current_lang())
     return cached_json(key, lambda: json.dumps(change.payload(), ensure_ascii=False))
+
+
+@bp.get("/maps/<indicator>/change.<fmt>")
+def change_file(indicator, fmt):
+    """The change map as an A4 page: PDF, PNG or SVG."""
+    params = {key: request.args.get(key) or None for key in CHANGE_PARAMS + ("dpi", "orientation")}
+    out = export_change(dataset(), indicator, fmt, params, settings=state().settings, lang=current_lang())
+    response = Response(out.body, content_type=out.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)

@@ -149,3 +149,22 @@ def test_short_names():
 
 def pdf_text(body: bytes) -> str:
     return PdfReader(io.BytesIO(body)).pages[0].extract_text()
+
+
+def test_change_map_export(client):
+    r = client.get("/maps/ntm_level/change.pdf?year=2021&compare=2020&district=183&orientation=portrait&lang=vi")
+    assert r.status_code == 200 and r.content_type == "application/pdf"
+    assert r.headers["Content-Disposition"] == 'attachment; filename="ntm_level_change_2020-2021_183_a4-portrait.pdf"'
+    text = pdf_text(r.data)
+    payload = client.get("/api/maps/ntm_level/change.json?year=2021&compare=2020&district=183").get_json()
+    for entry in payload["classification"]["legend"]:
+        assert f"{entry['label']} ({entry['count']})" in text
+    assert "Thay đổi: Mức đạt chuẩn nông thôn mới" in text and "từ năm 2020 đến năm 2021" in text
+    assert "không phải số liệu thật" in text and "TT. Cao Lộc" in text
+    svg = client.get("/maps/defence_drills/change.svg?year=2021&compare=2020&district=183").data
+    root = ET.fromstring(svg)
+    assert all(root.find(f".//{SVG}g[@id='label-{code}']") is not None for code in payload["values"])
+    r = client.get("/maps/ntm_level/change.html?year=2021&compare=2020&lang=en")
+    assert r.status_code == 400 and "Choose one of: png, svg, pdf" in r.get_data(as_text=True)
+    page = client.get("/maps/ntm_level?year=2021&compare=2020&district=183&change=1").get_data(as_text=True)
+    assert "/maps/ntm_level/change.pdf?" in page and "/maps/ntm_level/change.svg?" in page
