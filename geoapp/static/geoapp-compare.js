@@ -44,7 +44,9 @@
   }
 
   function makeMap(el) {
-    var map = L.map(el, { zoomControl: false, scrollWheelZoom: false, zoomSnap: 0.25, attributionControl: true });
+    // No zoom animation: both maps change view in the same instant, so they never disagree mid-animation.
+    var map = L.map(el, { zoomControl: false, scrollWheelZoom: false, zoomSnap: 0.25, zoomAnimation: false,
+                          attributionControl: true });
     map.attributionControl.setPrefix("Leaflet");
     L.control.zoom({ zoomInTitle: labels.zoom_in, zoomOutTitle: labels.zoom_out }).addTo(map);
     new WholeArea().addTo(map);
@@ -61,11 +63,11 @@
   function synchronise(maps) {
     var following = false;
     maps.forEach(function (source) {
-      source.on("move zoomend", function () {
+      source.on("move zoomend moveend", function () {
         if (following) { return; }
         following = true;
         maps.forEach(function (target) {
-          if (target !== source) { target.setView(source.getCenter(), source.getZoom(), { animate: false }); }
+          if (target !== source) { target.setView(source.getCenter(), source.getZoom(), { reset: true }); }
         });
         following = false;
       });
@@ -90,7 +92,9 @@
       return window.geoappChoropleth(map, options);
     }));
   }).then(function () {
-    maps[0].fire("zoomend");  // every map starts from the same view
+    // Each layer fitted its map (perhaps with a pan animation): settle every map on one view, then say so.
+    maps.forEach(function (map) { map.stop(); });
+    maps[0].fitBounds(config.bounds, { padding: [8, 8], animate: false });
     document.body.setAttribute("data-compare", "ready");
   }).catch(function (err) {
     document.body.setAttribute("data-compare", "error");
