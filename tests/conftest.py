@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import tempfile
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +16,7 @@ from werkzeug.serving import make_server
 
 from geoapp import create_app
 
+PG_CLUSTER = Path(__file__).resolve().parent.parent / "scripts" / "pg-test-cluster.sh"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -116,14 +121,39 @@ def offline_page(browser):
     page.context.close()
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The URL of the PostGIS test cluster: GEOAPP_TEST_DATABASE_URL (scripts/test.sh starts one), or
+    a throwaway cluster started here with scripts/pg-test-cluster.sh and stopped at the end of the session."""
+    given = os.environ.get("GEOAPP_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    folder = Path(tempfile.mkdtemp(prefix="geoapp-pg."))  # outside pytest's private tmp: the postgres user reads it
+    folder.chmod(0o755)
+    port = str(free_port())
+    url = subprocess.run(
+        ["bash", str(PG_CLUSTER), "start", str(folder), port], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    try:
+        yield url
+    finally:
+        subprocess.run(["bash", str(PG_CLUSTER), "stop", str(folder)], check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
-def pg_url():
-    """A fresh, empty PostGIS database on the test cluster that scripts/test.sh starts."""
+def pg_url(pg_cluster):
+    """A fresh, empty PostGIS database on the test cluster."""
     import psycopg
     from psycopg import sql
 
-    base = os.environ.get("GEOAPP_TEST_DATABASE_URL")
-    assert base, "GEOAPP_TEST_DATABASE_URL is not set: run the tests with `make test` (scripts/test.sh)"
+    base = pg_cluster
     name = f"geoapp_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE geoapp_test").format(sql.Identifier(name)))

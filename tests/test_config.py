@@ -1,8 +1,9 @@
+import re
 from pathlib import Path
 
 import pytest
 
-from geoapp.config import DEFAULTS, load_settings
+from geoapp.config import DEFAULTS, PACKAGE_DIR, load_settings
 
 
 def test_defaults_then_environment_then_config(tmp_path):
@@ -33,3 +34,9 @@ def test_first_start_fills_data_dir_and_never_writes_the_package(tmp_path):
     after = sorted(p.name for p in package.rglob("*") if "__pycache__" not in p.parts)
     assert before == after
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (PACKAGE_DIR.parent / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `GEOAPP_([A-Z_]+)` \|", readme, flags=re.M))
+    assert set(DEFAULTS) - documented == set()

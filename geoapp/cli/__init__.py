@@ -53,7 +53,12 @@ def indicators() -> None:
 def format_report(report, lang: str = "en") -> str:
     """Return a match report as readable text."""
     c = report.counts()
-    lines = [
+    lines = []
+    if report.edition:
+        from geoapp.data.edition_join import reason_text
+
+        lines.append(f"edition: {report.edition} ({reason_text(report.edition_reason, lang)})")
+    lines += [
         f"rows: {c['rows']}",
         f"matched by code: {c['by_code']}",
         f"matched by name: {c['by_name']}",
@@ -78,11 +83,13 @@ def format_report(report, lang: str = "en") -> str:
 @indicators.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--district", help="District GSO code (e.g. 183) for name matching and scope.")
+@click.option("--units", default="2021", show_default=True,
+              help="Boundary edition the table is keyed by (2021, 2025), or 'auto' to choose by names and codes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
-def indicators_check(file: str, district: str | None, as_json: bool, data_dir: str | None) -> None:
-    """Match a CSV or XLSX table against the published communes and print the report."""
-    from geoapp.data.join import resolve
+def indicators_check(file: str, district: str | None, units: str, as_json: bool, data_dir: str | None) -> None:
+    """Match a CSV or XLSX table against the published units of an edition and print the report."""
+    from geoapp.data.edition_join import resolve_in_edition
     from geoapp.data.names import normalize_code
     from geoapp.ingest.table_files import read_table
 
@@ -90,7 +97,8 @@ def indicators_check(file: str, district: str | None, as_json: bool, data_dir: s
         store, _ = store_and_settings(data_dir)
         table = read_table(file)
         district = normalize_code(district, width=3) if district else None
-        _, report = resolve(table, store.read_boundaries(), district=district)
+        editions = {code: store.read_edition(code) for code, version in store.published_editions().items() if version}
+        _, _, report = resolve_in_edition(table, editions, edition=None if units == "auto" else units, district=district)
     except GeoappError as exc:
         fail(exc, as_json)
     if as_json:
@@ -121,7 +129,7 @@ def demo_generate(output: str) -> None:
 
 
 # Command groups kept in their own modules register themselves on `main` when imported.
-_COMMAND_MODULES: list[str] = ["db", "users", "export", "data"]
+_COMMAND_MODULES: list[str] = ["db", "users", "export", "data", "editions"]
 
 
 def _register() -> None:

@@ -11,6 +11,7 @@ import click
 from geoapp.ingest import publish
 from geoapp.cli import fail, store_and_settings, indicators, main
 from geoapp.cli.users import cli_actor
+from geoapp.data.dataset import load_dataset
 from geoapp.errors import GeoappError
 from geoapp.ingest.encodings import CHOICES as ENCODINGS
 
@@ -62,7 +63,8 @@ def run_import(kind: str, path: str, options: dict, *, dry_run: bool, as_json: b
     try:
         store, settings = store_and_settings(data_dir)
         raw = Path(path).read_bytes()
-        base, check = publish.run_check(store, kind, Path(path).name, raw, options, publish.limits_for(settings))
+        data = load_dataset(store, settings["GEODATA_DIR"])
+        base, check = publish.run_check(data, kind, Path(path).name, raw, options, publish.limits_for(settings))
         if check.ok and not dry_run:
             version = publish.publish_checked(store, kind, base, check, author=author or cli_actor(),
                                               comment=comment or f"import of {Path(path).name}")

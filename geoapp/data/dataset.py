@@ -9,12 +9,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoapp.catalog import Catalog, load_catalog
+from geoapp.config import GEODATA_DIR
+from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.errors import Conflict, NotFound
 from geoapp.data.values import with_derived
 from geoapp.data.names import ascii_key
 from geoapp.storage import Store, open_store
-from geoapp.storage.base import version_token
+from geoapp.storage.base import LEGACY_EDITION, edition_kind, is_boundary_kind, kind_edition, version_token
 
 SYSTEM_USER = "system"
 
@@ -49,16 +50,39 @@ def ensure_store(settings: dict) -> Store:
     return store
 
 
-def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
-    """Publish the built-in data for every kind that has no published version yet."""
-    loaded = []
+def read_edition_boundaries(geodata_dir: str | Path, edition: str) -> gpd.GeoDataFrame:
+    """Read the shipped polygons of a boundary edition listed in geodata/editions.yaml."""
+    from geoapp.editions.model import load_registry
+
+    registry = load_registry(geodata_dir)
+    frame = gpd.read_file(registry.path(registry.get(edition).boundaries_file), engine="pyogrio")
+    for col in frame.columns.drop("geometry"):
+        frame[col] = frame[col].astype("string")
+    return frame
+
+
+def built_in_readers(geodata_dir: str | Path) -> dict:
+    """Return {kind: reader of the shipped data} for every built-in kind, editions included."""
+    from geoapp.editions.model import load_registry
+
     readers = {"boundaries": read_default_boundaries, "indicators": read_default_indicators}
-    for kind, version in store.published_versions().items():
-        if version is not None:
+    for code in load_registry(geodata_dir).editions:
+        if code != LEGACY_EDITION:
+            readers[edition_kind(code)] = lambda path, code=code: read_edition_boundaries(path, code)
+    return readers
+
+
+def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
+    """Publish the built-in data (boundary editions included) for every kind that has no published version yet."""
+    loaded = []
+    published = store.published_versions()
+    readers = built_in_readers(geodata_dir)
+    for kind, reader in readers.items():
+        if published.get(kind) is not None:
             continue
         try:
             store.publish(
-                kind, readers[kind](geodata_dir), author=SYSTEM_USER,
+                kind, reader(geodata_dir), author=SYSTEM_USER,
                 comment="built-in Lạng Sơn data", base_version=None,
             )
             loaded.append(kind)
@@ -69,14 +93,23 @@ def load_default(store: Store, geodata_dir: str | Path) -> list[str]:
 
 @dataclass
 class Dataset:
-    """One published state: boundaries, indicator values (with derived ones) and districts."""
+    """One published state: boundaries, indicator values (with derived ones) and districts.
+
+    Everything that reads published data reads it here: maps, exports, downloads and the
+    checks of an upload against what is published.
+    """
 
     version: str
     communes: gpd.GeoDataFrame
     values: pd.DataFrame
     catalog: Catalog
     article_facts: pd.DataFrame
+    versions: dict[str, int | None] = field(default_factory=dict)  # published version of each kind
+    stored_values: pd.DataFrame | None = field(default=None, repr=False)  # indicator rows as stored
+    editions: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other editions' published units
+    geodata_dir: Path | None = None
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _crosswalks: dict = field(default_factory=dict, repr=False)
 
     @property
     def districts(self) -> pd.DataFrame:
@@ -103,8 +136,8 @@ class Dataset:
         return str(match["district_name"].iloc[0])
 
     def communes_of(self, district: str | None) -> gpd.GeoDataFrame:
-        """Return the communes of a district (all communes when district is None or 'all')."""
-        if district in (None, "", "all"):
+        """Return the communes of a district (all communes when district is None)."""
+        if district is None:
             return self.communes
         self.district_name(district)
         return self.communes[self.communes["district_code"] == district]
@@ -116,13 +149,43 @@ class Dataset:
             raise NotFound("error_unknown_commune", commune=code)
         return match.iloc[0]
 
+    @property
+    def registry(self):
+        """Return the boundary edition registry (geodata/editions.yaml)."""
+        from geoapp.editions.model import load_registry
+
+        return load_registry(self.geodata_dir or GEODATA_DIR)
+
+    @property
+    def default_edition(self) -> str:
+        """Return the edition in which the indicator data were collected (the registry's default)."""
+        return self.registry.default
+
+    def units(self, edition: str | None = None) -> gpd.GeoDataFrame:
+        """Return the published units of an edition (the default edition's are `communes`); NotFound if unknown."""
+        edition = self.default_edition if edition in (None, "") else str(edition)
+        if edition == self.default_edition:
+            return self.communes
+        self.registry.get(edition)
+        if edition not in self.editions:
+            raise NotFound("error_unknown_edition", edition=edition)
+        return self.editions[edition]
+
+    def crosswalk_to(self, edition: str):
+        """Return the weighted crosswalk from the default edition to `edition` (read once per dataset)."""
+        from geoapp.editions.lookup import load_crosswalk
+
+        if edition not in self._crosswalks:
+            self._crosswalks[edition] = load_crosswalk(self.registry, self.default_edition, edition)
+        return self._crosswalks[edition]
+
     def years(self, indicator_id: str) -> list[int]:
         """Return the years that have values for an indicator."""
         years = self.values.loc[self.values["indicator"] == indicator_id, "year"]
         return sorted(int(y) for y in years.unique())
 
     def search_index(self, district: str | None) -> list[dict]:
-        """Return [{code, name, key}] for diacritic-free commune search."""
+        """Return [{code, name, key}] for diacritic-free commune search (all communes when district is None)."""
         units = self.communes_of(district)
         return [
             {"code": c, "name": n, "key": ascii_key(n)}
@@ -130,12 +193,27 @@ class Dataset:
         ]
 
 
+def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = None) -> Dataset:
+    """Read one published state from the store (the published versions, or `versions`)."""
+    versions = dict(store.published_versions() if versions is None else versions)
+    catalog = load_catalog(catalog_path(geodata_dir))
+    communes = store.read_boundaries(versions["boundaries"])
+    stored = store.read_indicators(versions["indicators"])
+    values = with_derived(stored, catalog) if len(stored) else stored
+    facts = read_article_facts(geodata_dir)
+    editions = {
+        kind_edition(kind): store.read_boundaries(version, edition=kind_edition(kind))
+        for kind, version in versions.items()
+        if is_boundary_kind(kind) and kind_edition(kind) != LEGACY_EDITION and version is not None
+    }
+    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored, editions, Path(geodata_dir))
+
+
 class DatasetCache:
     """Keep the dataset of the current data version; reload when the version changes."""
 
-    def __init__(self, store: Store, catalog_path: str | Path, geodata_dir: str | Path) -> None:
+    def __init__(self, store: Store, geodata_dir: str | Path) -> None:
         self.store = store
-        self.catalog_path = Path(catalog_path)
         self.geodata_dir = Path(geodata_dir)
         self._lock = threading.Lock()
         self._current: Dataset | None = None
@@ -149,13 +227,5 @@ class DatasetCache:
             return current
         with self._lock:
             if self._current is None or self._current.version != token:
-                self._current = self._load(versions)
+                self._current = load_dataset(self.store, self.geodata_dir, versions)
             return self._current
-
-    def _load(self, versions: dict) -> Dataset:
-        catalog = load_catalog(self.catalog_path)
-        communes = self.store.read_boundaries(versions["boundaries"])
-        values = with_derived(self.store.read_indicators(versions["indicators"]), catalog)
-        version = version_token(versions)
-        facts = read_article_facts(self.geodata_dir)
-        return Dataset(version, communes, values, catalog, facts)

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geoapp.ingest.fields import find_field
 from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
@@ -25,6 +24,8 @@ class MatchReport:
     duplicates: list[dict] = field(default_factory=list)
     units_without_data: list[dict] = field(default_factory=list)
     columns: dict = field(default_factory=dict)
+    edition: str | None = None  # the boundary edition the rows were matched to
+    edition_reason: dict = field(default_factory=dict)  # why: {"key": message key, **params}
 
     def counts(self) -> dict[str, int]:
         """Return the number of entries in each list."""
@@ -42,19 +43,28 @@ class JoinResult:
     report: MatchReport
 
 
+def _district_codes(units: pd.DataFrame) -> list[str]:
+    """Return each unit's district code, "" where the edition has no districts."""
+    if "district_code" not in units:
+        return [""] * len(units)
+    return ["" if pd.isna(d) else str(d) for d in units["district_code"]]
+
+
 class _Units:
-    """Lookup of boundary units by code, and by name keys within a district."""
+    """Lookup of boundary units by code, and by name keys within a district (or province-wide
+    in an edition without districts)."""
 
     def __init__(self, units: pd.DataFrame) -> None:
-        self.by_code = {c: (n, d) for c, n, d in zip(units["commune_code"], units["commune_name"], units["district_code"])}
+        districts = _district_codes(units)
+        self.has_districts = any(districts)
+        self.by_code = {c: (n, d) for c, n, d in zip(units["commune_code"], units["commune_name"], districts)}
         self.names: dict[tuple[str, str], list[str]] = {}
         self.ascii: dict[tuple[str, str], list[str]] = {}
         for code, (name, district) in self.by_code.items():
             self.names.setdefault((district, normalize_name(name)), []).append(code)
             self.ascii.setdefault((district, ascii_key(name)), []).append(code)
-        self.district_names = {
-            normalize_name(n): c for c, n in zip(units["district_code"], units.get("district_name", units["district_code"]))
-        }
+        names = units["district_name"] if "district_name" in units else pd.Series(districts, index=units.index)
+        self.district_names = {normalize_name(n): c for c, n in zip(districts, names) if c}
 
 
 def _text(row: pd.Series, col: str | None) -> str:
@@ -65,6 +75,8 @@ def _text(row: pd.Series, col: str | None) -> str:
 
 
 def _row_district(row, columns, units: _Units, district: str | None) -> str | None:
+    if not units.has_districts:
+        return ""  # names are matched province-wide
     code = normalize_code(_text(row, columns["district_code"]), width=3)
     if code:
         return code
@@ -80,7 +92,7 @@ def _match_row(row, columns, units: _Units, district: str | None) -> tuple[str |
     code = normalize_code(raw_code)
     reason = ""
     if code and code in units.by_code:
-        if district and units.by_code[code][1] != district:
+        if district and units.has_districts and units.by_code[code][1] != district:
             return None, "", "code_other_district"
         return code, MATCH_CODE, ""
     if raw_code:
@@ -89,9 +101,9 @@ def _match_row(row, columns, units: _Units, district: str | None) -> tuple[str |
     if not name:
         return None, "", reason or "no_code_or_name"
     row_district = _row_district(row, columns, units, district)
-    if not row_district:
+    if row_district is None or (units.has_districts and not row_district):
         return None, "", "no_district_for_name"
-    if district and row_district != district:
+    if district and units.has_districts and row_district != district:
         return None, "", "other_district"
     for method, table, key in (
         (MATCH_NAME, units.names, normalize_name(name)),
@@ -107,6 +119,8 @@ def _match_row(row, columns, units: _Units, district: str | None) -> tuple[str |
 
 def detect_columns(table: pd.DataFrame, **explicit: str | None) -> dict[str, str | None]:
     """Return the table's code, name, district, year and indicator columns."""
+    from geoapp.ingest.fields import find_field  # here: geoapp.ingest imports this module
+
     roles = ("code", "name", "district_code", "district_name", "year", "indicator")
     return {role: find_field(table.columns, role, explicit.get(role)) for role in roles}
 
@@ -140,7 +154,7 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
         pos = table.index.get_loc(idx)
         report.duplicates.append({"row": pos + 2, "code": matched.at[idx, "commune_code"], "kept_row": None})
     matched = matched[~dup]
-    scope = [district] if district else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
+    scope = [district] if district and lookup.has_districts else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
     have = set(matched["commune_code"])
     report.units_without_data = [
         {"code": c, "name": n}

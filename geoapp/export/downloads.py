@@ -14,10 +14,13 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geoapp.catalog import Catalog
-from geoapp.errors import BadRequest, NotFound
+from geoapp.data.dataset import Dataset
 from geoapp.data.values import with_derived
-from geoapp.storage.base import BOUNDARY_COLUMNS, Store
+from geoapp.errors import BadRequest, NotFound
+from geoapp.request import TableRequest
+from geoapp.editions.carry import carry_values
+from geoapp.editions.units import qualified
+from geoapp.storage.base import BOUNDARY_COLUMNS, Store, edition_kind
 
 BOUNDARY_FORMATS = ("geojson", "gpkg", "zip", "csv")
 INDICATOR_FORMATS = ("geojson", "gpkg", "zip", "csv", "xlsx")
@@ -61,57 +64,66 @@ def neutralise(value: object) -> object:
     return value
 
 
-def resolve_version(store: Store, kind: str, raw: object = None) -> int:
-    """Return the requested version of `kind` (default: the published one) or raise."""
+def resolve_version(dataset: Dataset, store: Store, kind: str, raw: object = None) -> int:
+    """Return the requested version of `kind` (default: the dataset's, i.e. the published one) or raise."""
+    published = dataset.versions.get(kind)
     if raw in (None, ""):
-        version = store.published_versions()[kind]
-        if version is None:
+        if published is None:
             raise NotFound("error_no_data")
-        return version
+        return published
     try:
         version = int(str(raw))
     except ValueError:
         raise BadRequest("download_error_version", version=raw) from None
-    if version not in {v.version for v in store.history(kind)}:
+    if version != published and version not in {v.version for v in store.history(kind)}:
         raise NotFound("error_unknown_version", version=version)
     return version
 
 
-def boundaries_frame(store: Store, version: int) -> gpd.GeoDataFrame:
-    """Return a boundary version with its stored columns."""
-    return store.read_boundaries(version)[BOUNDARY_COLUMNS + ["geometry"]]
+def boundaries_frame(dataset: Dataset, store: Store, version: int) -> gpd.GeoDataFrame:
+    """Return a boundary version with its stored columns (the dataset's own when it is the published one)."""
+    frame = dataset.communes if version == dataset.versions.get("boundaries") else store.read_boundaries(version)
+    return frame[BOUNDARY_COLUMNS + ["geometry"]]
 
 
-def joined_frame(
-    store: Store,
-    version: int,
-    *,
-    catalog: Catalog | None = None,
-    district: str | None = None,
-    indicator: str | None = None,
-    year: object = None,
-) -> gpd.GeoDataFrame:
-    """Return indicator values (with derived ones) joined to the published communes, one row per value."""
-    values = store.read_indicators(version)
-    if catalog is not None and len(values):
-        values = with_derived(values, catalog)
-    if indicator:
-        values = values[values["indicator"] == indicator]
-    if year not in (None, ""):
-        values = values[values["year"].astype(str) == str(year)]
-    communes = store.read_boundaries()
-    if district and district != "all":
-        communes = communes[communes["district_code"] == district]
-        if communes.empty:
-            raise NotFound("error_unknown_district", district=district)
+def indicator_values(dataset: Dataset, store: Store, version: int) -> pd.DataFrame:
+    """Return the values of an indicator version with derived ones (the dataset's when it is the published one)."""
+    if version == dataset.versions.get("indicators"):
+        return dataset.values
+    values = store.read_indicators(version)  # an older version: another dataset
+    return with_derived(values, dataset.catalog) if len(values) else values
+
+
+EDITION_COLUMNS = ["derived", "from", "rule"]  # added to downloads on another edition's units
+
+
+def values_on_units(values: pd.DataFrame, dataset: Dataset, units: str) -> pd.DataFrame:
+    """Return values on an edition's units: as collected, or carried by the catalog's rules (derived, from, rule)."""
+    if units == dataset.default_edition:
+        return values
+    carried = carry_values(values, dataset.crosswalk_to(units), dataset.catalog).rows.copy()
+    carried["derived"] = carried["derived"].map({True: "yes", False: "no"})
+    carried["from"] = [" ".join(qualified(codes, dataset.default_edition)) for codes in carried["from"]]
+    return carried
+
+
+def joined_frame(values: pd.DataFrame, dataset: Dataset, table: TableRequest) -> gpd.GeoDataFrame:
+    """Return indicator values joined to the dataset's units of the request's area (in its edition), one row per value."""
+    values = values_on_units(values, dataset, table.area.units)
+    columns = JOINED_COLUMNS + (EDITION_COLUMNS if "derived" in values else [])
+    if table.indicator:
+        values = values[values["indicator"] == table.indicator]
+    if table.year is not None:
+        values = values[values["year"].astype(str) == str(table.year)]
+    communes = table.area.communes(dataset)
     units = communes[["commune_code", "commune_name", "district_code", "district_name", "boundary_quality", "geometry"]]
-    how = "left" if district in (None, "", "all") else "inner"
+    how = "left" if table.area.whole_province else "inner"
     frame = values.merge(pd.DataFrame(units), on="commune_code", how=how)
     frame = frame.sort_values(["commune_code", "indicator", "year"], kind="stable").reset_index(drop=True)
-    for col in JOINED_COLUMNS:
+    for col in columns:
         if col != "year":
             frame[col] = frame[col].astype("string").fillna("")
-    return gpd.GeoDataFrame(frame[JOINED_COLUMNS], geometry=gpd.GeoSeries(frame["geometry"].values, crs=4326))
+    return gpd.GeoDataFrame(frame[columns], geometry=gpd.GeoSeries(frame["geometry"].values, crs=4326))
 
 
 def shapefile_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -184,39 +196,49 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def boundaries_download(store: Store, fmt: str, version: object = None) -> Download:
-    """Return a boundary version (default: the published one) in `fmt`."""
+def boundaries_download(dataset: Dataset, store: Store, fmt: str, version: object = None,
+                        units: str | None = None) -> Download:
+    """Return a boundary version of an edition (default: the published one of the default edition) in `fmt`.
+
+    Another edition's units carry `boundary_quality` = derived in every row, and the file name
+    names the edition (boundaries-2025-v1.geojson).
+    """
     _check_format(fmt, BOUNDARY_FORMATS)
-    number = resolve_version(store, "boundaries", version)
-    frame = boundaries_frame(store, number)
+    units = units or dataset.default_edition
+    if units != dataset.default_edition:
+        dataset.units(units)
+        kind = edition_kind(units)
+        number = resolve_version(dataset, store, kind, version)
+        stored = dataset.units(units) if number == dataset.versions.get(kind) else store.read_edition(units, number)
+        frame = stored[BOUNDARY_COLUMNS + ["geometry"]]
+        name = f"boundaries-{units}-v{number}"
+    else:
+        number = resolve_version(dataset, store, "boundaries", version)
+        frame = boundaries_frame(dataset, store, number)
+        name = f"boundaries-v{number}"
     if fmt == "csv":
         table = pd.DataFrame(frame.drop(columns="geometry"))
         table["wkt"] = frame.geometry.to_wkt()
         body = write_csv(table)
     else:
         body = write_gis(frame, fmt, "boundaries")
-    return Download(body, MEDIA_TYPES[fmt], f"boundaries-v{number}{SUFFIXES[fmt]}")
+    return Download(body, MEDIA_TYPES[fmt], f"{name}{SUFFIXES[fmt]}")
 
 
 def indicators_download(
-    store: Store,
-    fmt: str,
-    version: object = None,
-    *,
-    catalog: Catalog | None = None,
-    district: str | None = None,
-    indicator: str | None = None,
-    year: object = None,
+    dataset: Dataset, store: Store, fmt: str, table: TableRequest, version: object = None
 ) -> Download:
     """Return an indicator version (default: the published one) joined to the communes, in `fmt`."""
     _check_format(fmt, INDICATOR_FORMATS)
-    number = resolve_version(store, "indicators", version)
-    frame = joined_frame(store, number, catalog=catalog, district=district, indicator=indicator, year=year)
+    number = resolve_version(dataset, store, "indicators", version)
+    frame = joined_frame(indicator_values(dataset, store, number), dataset, table)
     if fmt == "csv":
         body = write_csv(pd.DataFrame(frame.drop(columns="geometry")))
     elif fmt == "xlsx":
         body = write_xlsx(pd.DataFrame(frame.drop(columns="geometry")), "indicators")
     else:
         body = write_gis(frame, fmt, "indicators")
-    scope = f"-{district}" if district and district != "all" else ""
+    scope = "" if table.area.whole_province else f"-{table.area.district}"
+    if table.area.units != dataset.default_edition:
+        scope = f"-{table.area.units}{scope}"
     return Download(body, MEDIA_TYPES[fmt], f"indicators-v{number}{scope}{SUFFIXES[fmt]}")

@@ -22,6 +22,7 @@ from geoapp.export.options import ExportOptions, page_inches
 from geoapp.export.typeface import font
 from geoapp.i18n import format_number, translate
 from geoapp.maps.view import MapView
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.export.standalone import date_text
 
 METRIC_CRS = "EPSG:32648"  # WGS 84 / UTM zone 48N: metres over the whole of Lạng Sơn
@@ -35,6 +36,9 @@ FOOTER_TOP = 1.1  # inches from the bottom of the page
 LANDSCAPE_PANEL = 3.0
 PORTRAIT_BLOCK = 1.85  # legend and locator under the map
 INSET = (2.1, 1.75)  # locator width, height
+
+
+DERIVED_HATCH = "\\\\\\"  # derived values: back-slanted lines (no data: forward-slanted)
 
 
 def _wrap(text: str, width_in: float, size: float) -> str:
@@ -112,6 +116,10 @@ def _footer_lines(view: MapView, today: dt.date) -> list[tuple[str, str, str]]:
             INK,
         )
     ]
+    if view.units != LEGACY_EDITION:
+        lines.append((t("boundaries_derived_note"), "bold", WARN))
+    if view.not_carried:
+        lines.append((f"{t('not_carried_title')}. {view.not_carried}", "bold", WARN))
     if view.illustrative:
         lines.append((f"{t('illustrative_badge')}: {t('illustrative_note')}", "bold", WARN))
     lines.append((t("export_footer", date=date_text(today, lang), crs=METRIC_CRS), "normal", MUTED))
@@ -136,6 +144,9 @@ def _legend(fig: Figure, ax, view: MapView, layout: dict) -> None:
         labels.append(f"{entry.label} ({entry.count})")
     handles.append(Patch(facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.6, linestyle="--", hatch="////"))
     labels.append(f"{cls.nodata.label} ({cls.nodata.count})")
+    if view.derived:
+        handles.append(Patch(facecolor="#ffffff", edgecolor="#444444", linewidth=0.6, hatch=DERIVED_HATCH))
+        labels.append(translate("derived_legend", view.lang))
     unit = view.indicator.unit_label(view.lang)
     title = translate("legend", view.lang) + (f" ({unit})" if unit else "")
     x_in, y_in, width_in = layout["legend"]
@@ -232,11 +243,15 @@ def _draw_map(ax, frame) -> None:
     nodata = frame[frame["cls"] < 0]
     if len(data):
         data.plot(ax=ax, color=list(data["color"]), edgecolor="#444444", linewidth=0.35, zorder=1)
+    derived = data[data["derived"]] if "derived" in data else data.iloc[:0]
+    if len(derived):  # derived values hatched over their colour
+        derived.plot(ax=ax, facecolor="none", edgecolor="#444444", linewidth=0.35, hatch=DERIVED_HATCH, zorder=1)
     if len(nodata):
         nodata.plot(ax=ax, facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.35, linestyle="--", hatch="////",
                     zorder=1)
-    frame[["district_code", "geometry"]].dissolve("district_code").boundary.plot(ax=ax, color=INK, linewidth=0.9,
-                                                                                 zorder=2)
+    if frame["district_code"].notna().any():
+        frame[["district_code", "geometry"]].dissolve("district_code").boundary.plot(ax=ax, color=INK, linewidth=0.9,
+                                                                                     zorder=2)
     _fill_box(ax, frame.total_bounds)
     ax.set_axis_off()
 

@@ -1,4 +1,4 @@
-"""The one entry point: an export of one map, named and cached per parameters and data version."""
+"""The one entry point: an export of one map request, named and cached per request, options and data version."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import matplotlib
 
 import geoapp
+from geoapp.cache import Cache, CacheKey, file_cache
 from geoapp.data.dataset import Dataset
-from geoapp.export.cache import export_cache
-from geoapp.export.options import FORMATS, ExportOptions, parse_options
+from geoapp.export.options import FORMATS, ExportOptions
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.export.print_page import render_static
-from geoapp.maps.view import build_map_view, parse_year
 from geoapp.export.standalone import standalone_html
+from geoapp.maps.view import build_map_view
+from geoapp.request import MapRequest
 from geoapp.util import digest
 
 
@@ -27,9 +29,11 @@ class ExportFile:
     filename: str
 
 
-def export_filename(indicator_id: str, year: int, district: str, options: ExportOptions) -> str:
+def export_filename(request: MapRequest, options: ExportOptions) -> str:
     """Return the download name, e.g. ntm_level_2021_183_a4-landscape.pdf."""
-    parts = [indicator_id, str(year), district]
+    parts = [request.indicator, str(request.year), request.district]
+    if request.area.units != LEGACY_EDITION:  # ntm_level_2021_183_units2025_a4-landscape.pdf
+        parts.append(f"units{request.area.units}")
     if options.fmt in ("pdf", "svg", "png"):
         parts.append(f"a4-{options.orientation}")
     if options.fmt == "png":
@@ -40,34 +44,28 @@ def export_filename(indicator_id: str, year: int, district: str, options: Export
 
 def export_map(
     dataset: Dataset,
-    indicator_id: str,
-    fmt: str,
-    params: dict,
+    request: MapRequest,
+    options: ExportOptions,
     *,
     settings: dict,
-    lang: str,
     profile_url: str | None = None,
     today: dt.date | None = None,
+    cache: Cache | None = None,
 ) -> ExportFile:
-    """Return an export of one map (cached per parameters and data version)."""
-    options = parse_options(fmt, params.get("dpi"), params.get("orientation"), settings)
-    indicator = dataset.catalog.get(indicator_id)
-    year = parse_year(params.get("year"), dataset.years(indicator.id))
-    district = params.get("district") or settings["DEFAULT_DISTRICT"]
-    map_args = {k: params.get(k) or None for k in ("scheme", "k", "breaks")}
+    """Return an export of one map request (cached per data version, request, options and language)."""
     today = today or dt.date.today()
     html = options.fmt == "html"
-    key = digest(
-        "export", geoapp.__version__, matplotlib.__version__, options, indicator.id, year, district,
-        sorted(map_args.items()), lang, dataset.version, today.isoformat(),
+    made_with = digest(
+        geoapp.__version__, matplotlib.__version__, today.isoformat(), options.header,
         (profile_url, settings["TILES"], settings["TILES_ATTRIBUTION"], settings["COORD_DECIMALS"]) if html else None,
     )
+    key = CacheKey(dataset.version, request.key, f"{options.variant}-{made_with}", request.lang)
 
     def build() -> bytes:
-        view = build_map_view(dataset, indicator.id, year=year, district=district, lang=lang, **map_args)
+        view = build_map_view(dataset, request)
         if html:
             return standalone_html(view, settings=settings, profile_url=profile_url, today=today).encode("utf-8")
         return render_static(view, options, today)
 
-    body = export_cache(settings).get_or_build(dataset.version, key, options.fmt, build)
-    return ExportFile(body, FORMATS[options.fmt], export_filename(indicator.id, year, district, options))
+    body = (cache or file_cache(settings)).get_or_build(key, build)
+    return ExportFile(body, FORMATS[options.fmt], export_filename(request, options))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from geoapp.errors import BadRequest
@@ -16,7 +17,6 @@ ORIENTATIONS = ("landscape", "portrait")
 A4_MM = (297, 210)  # landscape width, height
 MIN_DPI = 72
 DEFAULT_DPI = 300
-EXPORT_PARAMS = ("year", "district", "scheme", "k", "breaks", "dpi", "orientation")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,24 @@ class ExportOptions:
     orientation: str
     header: str = ""  # the issuing office printed above the title (ISSUING_OFFICE setting)
     geodata_dir: str = ""  # where the province's district outlines are (locator inset, context)
+
+    @property
+    def variant(self) -> str:
+        """Return what the file is made as, e.g. png-300dpi-landscape (a cache key part)."""
+        if self.fmt == "png":
+            return f"png-{self.dpi}dpi-{self.orientation}"
+        if self.fmt in ("svg", "pdf"):
+            return f"{self.fmt}-{self.orientation}"
+        return self.fmt
+
+    def params(self) -> dict:
+        """Return the query parameters of these options (beside the map request's)."""
+        out: dict = {}
+        if self.fmt == "png":
+            out["dpi"] = self.dpi
+        if self.fmt in ("png", "svg", "pdf"):
+            out["orientation"] = self.orientation
+        return out
 
 
 def page_inches(orientation: str) -> tuple[float, float]:
@@ -63,3 +81,8 @@ def parse_options(fmt: str, dpi: object, orientation: object, settings: dict) ->
         raise BadRequest("error_export_pixels", width=width, height=height, max=f"{limit / 1e6:g}")
     header = str(settings.get("ISSUING_OFFICE") or "").strip()
     return ExportOptions(fmt, dpi, orientation, header, str(settings.get("GEODATA_DIR") or ""))
+
+
+def parse_export_options(fmt: str, args: Mapping, settings: dict) -> ExportOptions:
+    """Return the export options of a query or of command-line options (dpi, orientation)."""
+    return parse_options(fmt, args.get("dpi") or None, args.get("orientation") or None, settings)

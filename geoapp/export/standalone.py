@@ -55,14 +55,16 @@ def content_policy(tiles: str) -> str:
     )
 
 
-def public_profile_url(public_url: str | None, lang: str) -> str | None:
-    """Return the commune profile address on the site's public address ({code} placeholder), or None.
+def public_profile_url(public_url: str | None, lang: str, edition: str = "") -> str | None:
+    """Return the unit profile address on the site's public address ({code} placeholder), or None.
 
     A file made for offline use links only to the configured public site, never to whatever host made it.
+    `edition` is the units edition of a non-default edition ("" for the default one: /communes/{code}).
     """
     if not public_url or not public_url.strip():
         return None
-    return f"{public_url.strip().rstrip('/')}/communes/{{code}}?lang={lang}"
+    path = f"{edition}/" if edition else ""
+    return f"{public_url.strip().rstrip('/')}/communes/{path}{{code}}?lang={lang}"
 
 
 def class_label(view: MapView, cls: int) -> str:

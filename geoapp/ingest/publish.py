@@ -8,12 +8,13 @@ import re
 import secrets
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
-from geoapp.storage.base import Store, check_kind
 from geoapp.ingest import Check, Limits, check_boundaries, check_indicators
+from geoapp.storage.base import Store, check_kind
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
@@ -38,10 +39,7 @@ class Pending:
     created: float
     author: str
     path: Path
-
-    def raw(self) -> bytes:
-        """Return the uploaded bytes."""
-        return (self.path / _UPLOAD).read_bytes()
+    raw: bytes = field(repr=False)  # the uploaded bytes, read once
 
 
 def pending_root(settings: dict) -> Path:
@@ -93,25 +91,24 @@ def check_comment(comment: str | None) -> str:
 
 
 def run_check(
-    store: Store, kind: str, filename: str, raw: bytes, options: dict | None, limits: Limits | None = None
+    dataset: Dataset, kind: str, filename: str, raw: bytes, options: dict | None, limits: Limits | None = None
 ) -> tuple[int | None, Check]:
-    """Validate an upload against the published data; return (the published version it saw, check)."""
+    """Validate an upload against the published dataset; return (the published version it saw, check)."""
     options = clean_options(kind, options)
     limits = limits or Limits()
-    versions = store.published_versions()
-    base = versions[kind]
-    boundaries = store.read_boundaries(versions["boundaries"])
+    base = dataset.versions[kind]
     if kind == "boundaries":
-        published = boundaries if base is not None else None
+        published = dataset.communes if base is not None else None
         check = check_boundaries(filename, raw, published=published, limits=limits, **options)
     else:
-        published = store.read_indicators(base) if base is not None else None
-        check = check_indicators(filename, raw, boundaries=boundaries, published=published, limits=limits, **options)
+        published = dataset.stored_values if base is not None else None
+        check = check_indicators(filename, raw, boundaries=dataset.communes, published=published, limits=limits,
+                                 catalog=dataset.catalog, **options)
     return base, check
 
 
 def dry_run(
-    store: Store,
+    dataset: Dataset,
     kind: str,
     filename: str,
     raw: bytes,
@@ -120,17 +117,23 @@ def dry_run(
     root: Path,
     author: str = "",
     limits: Limits | None = None,
-) -> tuple[str, Check]:
+) -> tuple[Pending, Check]:
     """Check an upload and keep it, its options and the version it saw, under a new token."""
     filename = clean_filename(filename)
     options = clean_options(kind, options)
-    base, check = run_check(store, kind, filename, raw, options, limits)
+    base, check = run_check(dataset, kind, filename, raw, options, limits)
     purge_expired(root)
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
             "created": time.time(), "author": author}
     _write_pending(root, token, raw, meta)
-    return token, check
+    return pending_of(root, token, meta, raw), check
+
+
+def pending_of(root: Path, token: str, meta: dict, raw: bytes) -> Pending:
+    """Return the pending upload of its stored description and bytes."""
+    return Pending(token, meta["kind"], meta["filename"], meta["options"], meta["base_version"],
+                   meta["created"], meta.get("author", ""), root / token, raw)
 
 
 def _write_pending(root: Path, token: str, raw: bytes, meta: dict) -> None:
@@ -150,45 +153,45 @@ def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending
     path = root / token
     try:
         meta = json.loads((path / _META).read_text(encoding="utf-8"))
+        if (now or time.time()) - meta["created"] > PENDING_TTL:
+            discard(root, token)
+            raise NotFound("publish_error_pending_gone")
+        raw = (path / _UPLOAD).read_bytes()
     except (OSError, ValueError):
         raise NotFound("publish_error_pending_gone") from None
-    if (now or time.time()) - meta["created"] > PENDING_TTL:
-        discard(root, token)
-        raise NotFound("publish_error_pending_gone")
-    return Pending(token, meta["kind"], meta["filename"], meta["options"], meta["base_version"],
-                   meta["created"], meta.get("author", ""), path)
+    return pending_of(root, token, meta, raw)
 
 
 def recheck(
-    store: Store, root: Path, token: str, options: dict | None = None, *, limits: Limits | None = None
-) -> tuple[str, Check]:
+    dataset: Dataset, root: Path, pending: Pending, options: dict | None = None, *, limits: Limits | None = None
+) -> tuple[Pending, Check]:
     """Check a pending upload again (new options, or the data published since) under a new token."""
-    pending = load_pending(root, token)
     options = pending.options if options is None else options
-    new_token, check = dry_run(store, pending.kind, pending.filename, pending.raw(), options,
-                               root=root, author=pending.author, limits=limits)
-    discard(root, token)
-    return new_token, check
+    new, check = dry_run(dataset, pending.kind, pending.filename, pending.raw, options,
+                         root=root, author=pending.author, limits=limits)
+    discard(root, pending.token)
+    return new, check
 
 
 def publish_pending(
-    store: Store, token: str, author: str, comment: str, *, root: Path, limits: Limits | None = None
+    store: Store, dataset: Dataset, pending: Pending, author: str, comment: str, *, root: Path,
+    limits: Limits | None = None,
 ) -> int:
-    """Publish a pending upload after checking it again against the current published data.
+    """Publish a pending upload after checking it again against the published dataset.
 
-    Raises Conflict when another version was published since the dry run.
+    Raises Conflict when another version was published since the dry run (seen in the dataset,
+    or by the store itself when a publish happens in between).
     """
     comment = check_comment(comment)
-    pending = load_pending(root, token)
-    current = store.published_versions()[pending.kind]
+    current = dataset.versions[pending.kind]
     if current != pending.base_version:
         raise Conflict("error_publish_conflict", current=current or 0, base=pending.base_version or 0)
-    base, check = run_check(store, pending.kind, pending.filename, pending.raw(), pending.options, limits)
+    _, check = run_check(dataset, pending.kind, pending.filename, pending.raw, pending.options, limits)
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
     version = store.publish(pending.kind, check.frame, author=author, comment=comment,
                             base_version=pending.base_version)
-    discard(root, token)
+    discard(root, pending.token)
     return version
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoapp.ingest import archive
-from geoapp.catalog import Catalog, load_catalog
+from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
@@ -47,7 +47,7 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
         table = read_table(Path(str(filename)).name, raw)
         found.report.update(format=Path(str(filename)).suffix.lower().lstrip("."), rows=len(table))
         check_control_characters(table, found, first_row=2)
-        catalog = catalog or load_catalog(GEODATA_DIR / "catalog.yaml")
+        catalog = catalog or load_catalog(catalog_path(GEODATA_DIR))  # callers pass the published dataset's
         layout = _layout(table, mapping or {}, catalog, found)
         values = _long_values(table, layout, catalog, str(filename), found)
         matched = _match(table, layout, values, boundaries, district, found)

@@ -16,6 +16,7 @@ from geoapp.i18n import format_number, translate
 from geoapp.maps.classify import NODATA_CLASS, NODATA_COLOR, Classification, LegendEntry, classify, parse_breaks
 from geoapp.maps.view import MapView, build_map_view, parse_year
 from geoapp.data.dataset import Dataset
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.data.values import FACT, ILLUSTRATIVE, numeric
 
 DERIVED = "derived"
@@ -282,6 +283,18 @@ class ChangeView:
     frame: gpd.GeoDataFrame
     classification: Classification
     data_version: str
+
+    not_carried: str = ""  # the change map is only made on the units the data were collected on
+
+    @property
+    def units(self) -> str:
+        """The boundary edition of the units shown (always the one the data were collected on)."""
+        return LEGACY_EDITION
+
+    @property
+    def derived(self) -> bool:
+        """A change is never drawn on derived values."""
+        return False
 
     @property
     def illustrative(self) -> bool:

@@ -8,28 +8,61 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.catalog import Indicator
-from geoapp.maps.classify import Classification, classify, parse_breaks
 from geoapp.data.dataset import Dataset
-from geoapp.errors import BadRequest, NotFound
-from geoapp.i18n import format_number, translate
-from geoapp.data.values import ILLUSTRATIVE, numeric, select
 from geoapp.data.names import ascii_key
+from geoapp.data.values import ILLUSTRATIVE, numeric
+from geoapp.editions.units import edition_values, parts_text, rule_text
+from geoapp.i18n import format_number, translate
+from geoapp.storage.base import LEGACY_EDITION
+from geoapp.maps.classify import Classification, classify
+from geoapp.request import ALL_DISTRICTS, MapRequest, parse_map_request, parse_year
+
+__all__ = ["MapView", "build_map_view", "display_value", "parse_year", "previous_year"]
 
 
 @dataclass
 class MapView:
     """The classified values of one indicator over the communes of one district and year."""
 
+    request: MapRequest
     indicator: Indicator
-    year: int
     years: list[int]
-    district: str
     district_name: str
-    lang: str
     frame: gpd.GeoDataFrame
     classification: Classification
     data_version: str
-    breaks: list[float] | None = None
+    not_carried: str = ""  # why the indicator is not shown on these units (no carry rule), else ""
+
+    @property
+    def units(self) -> str:
+        """The boundary edition of the units shown."""
+        return self.request.area.units
+
+    @property
+    def source_edition(self) -> str:
+        """The edition of the units the values were collected on (the codes in `from`)."""
+        return LEGACY_EDITION
+
+    @property
+    def derived(self) -> bool:
+        """True when any value shown is derived from several old communes (or part of one)."""
+        return bool(self.frame["derived"].any())
+
+    @property
+    def year(self) -> int:
+        return self.request.year
+
+    @property
+    def district(self) -> str:
+        return self.request.district
+
+    @property
+    def lang(self) -> str:
+        return self.request.lang
+
+    @property
+    def breaks(self) -> tuple[float, ...] | None:
+        return self.request.breaks
 
     @property
     def illustrative(self) -> bool:
@@ -51,14 +84,8 @@ class MapView:
 
     @property
     def params(self) -> dict:
-        """Return the query parameters that reproduce this view."""
-        out = {"year": self.year, "district": self.district, "lang": self.lang}
-        if self.indicator.is_numeric:
-            out["scheme"] = self.classification.scheme
-            out["k"] = self.classification.k
-            if self.breaks:
-                out["breaks"] = ",".join(f"{b:g}" for b in self.breaks)
-        return out
+        """Return the query parameters that reproduce this view (the request's canonical form)."""
+        return self.request.params()
 
     def rows(self) -> list[dict]:
         """Return the data table rows: commune, value as shown, status, source."""
@@ -76,24 +103,14 @@ class MapView:
                     "source": rec.source or "",
                     "color": rec.color,
                     "cls": int(rec.cls),
+                    "derived": bool(rec.derived),
+                    "from": str(rec.parts_from).split(),
+                    "rule": rec.rule,
+                    "rule_text": rec.rule_text,
+                    "parts": list(rec.parts),
                 }
             )
         return out
-
-
-def parse_year(raw: object, years: list[int]) -> int:
-    """Return the requested year (default: the latest) or raise BadRequest."""
-    if raw in (None, ""):
-        if not years:
-            raise BadRequest("error_no_years")
-        return years[-1]
-    try:
-        year = int(str(raw))
-    except ValueError:
-        raise BadRequest("error_bad_year", year=raw, years=", ".join(map(str, years))) from None
-    if year not in years:
-        raise BadRequest("error_bad_year", year=raw, years=", ".join(map(str, years)))
-    return year
 
 
 def display_value(value: object, indicator: Indicator, lang: str) -> str:
@@ -117,45 +134,47 @@ def previous_year(year: int, years: list[int]) -> int | None:
     return earlier[-1] if earlier else None
 
 
-def _previous_display(dataset: Dataset, indicator: Indicator, year: int, years: list[int], codes: pd.Series, lang: str) -> list[str]:
-    """Return each commune's value in the previous year with data, as readers see it ("" if no such year)."""
+def _previous_display(dataset: Dataset, indicator: Indicator, year: int, years: list[int], codes: pd.Series, lang: str,
+                      units: str) -> list[str]:
+    """Return each unit's value in the previous year with data, as readers see it ("" if no such year)."""
     prev = previous_year(year, years)
     if prev is None:
         return [""] * len(codes)
-    rows = select(dataset.values, indicator.id, prev).set_index("commune_code")["value"]
+    rows = edition_values(dataset, units, indicator.id, prev, lang).rows.set_index("commune_code")["value"]
     return [display_value(rows.get(code), indicator, lang) for code in codes]
 
 
-def build_map_view(
-    dataset: Dataset,
-    indicator_id: str,
-    *,
-    year: object = None,
-    district: str | None = None,
-    scheme: str | None = None,
-    k: object = None,
-    breaks: str | None = None,
-    lang: str = "vi",
-) -> MapView:
-    """Select, join and classify one indicator for one year and district."""
-    indicator = dataset.catalog.get(indicator_id)
-    if indicator.scope != "commune":
-        raise NotFound("error_not_mappable", indicator=indicator_id)
+def build_map_view(dataset: Dataset, request: MapRequest | str, **params) -> MapView:
+    """Select, join and classify the indicator of a map request over its area and year.
+
+    `build_map_view(dataset, "ntm_level", year=2020, district="183")` still works: the
+    keywords are parsed as a query (district defaults to the whole province).
+    """
+    if not isinstance(request, MapRequest):
+        lang = params.pop("lang", None)
+        request = parse_map_request(dataset, request, params, lang=lang, default_district=ALL_DISTRICTS)
+    indicator = dataset.catalog.get(request.indicator)
     years = dataset.years(indicator.id)
-    year = parse_year(year, years)
-    district = district or "all"
-    district_name = translate("whole_province", lang) if district == "all" else dataset.district_name(district)
-    units = dataset.communes_of(district)
-    rows = select(dataset.values, indicator.id, year)
-    keep = ["commune_code", "value", "status", "source", "note"]
-    frame = units.merge(rows[keep], on="commune_code", how="left")
-    frame[["value", "status", "source", "note"]] = frame[["value", "status", "source", "note"]].fillna("")
-    breaks = parse_breaks(breaks)
-    classes = classify(frame["value"], indicator, scheme, k, breaks, lang)
+    units = request.area.communes(dataset)
+    lang = request.lang
+    edition = request.area.units
+    carried = edition_values(dataset, edition, indicator.id, request.year, lang)
+    rows = carried.rows.rename(columns={"from": "parts_from"})
+    keep = ["commune_code", "value", "status", "source", "note", "parts_from", "rule"]
+    frame = units.merge(rows[keep + ["derived", "estimated"]], on="commune_code", how="left")
+    frame[keep[1:]] = frame[keep[1:]].fillna("")
+    frame["derived"] = frame["derived"].fillna(False).astype(bool)
+    frame["estimated"] = frame["estimated"].fillna(False).astype(bool)
+    frame["rule_text"] = [rule_text(r, lang) for r in frame["rule"]]
+    frame["parts"] = [
+        parts_text(dataset, edition, c, lang) if edition != dataset.default_edition else [] for c in frame["commune_code"]
+    ]
+    breaks = list(request.breaks) if request.breaks else None
+    classes = classify(frame["value"], indicator, request.scheme, request.k, breaks, lang)
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
     frame["display"] = [display_value(v, indicator, lang) for v in frame["value"]]
-    frame["previous"] = _previous_display(dataset, indicator, year, years, frame["commune_code"], lang)
+    frame["previous"] = _previous_display(dataset, indicator, request.year, years, frame["commune_code"], lang, edition)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
-    user_breaks = breaks if classes.scheme == "user" else None
-    return MapView(indicator, year, years, district, district_name, lang, frame, classes, dataset.version, user_breaks)
+    return MapView(request, indicator, years, request.area.name(dataset, lang), frame, classes, dataset.version,
+                   carried.reason)

@@ -33,9 +33,54 @@
       box.appendChild(el("div", null, (opts.title ? opts.title + ": " : "") + (rec ? rec.value : L_.noData)));
       if (opts.year) { box.appendChild(el("div", "geoapp-tip-year", (L_.year || "") + " " + opts.year)); }
       if (rec && rec.status === "illustrative") { box.appendChild(el("div", "geoapp-tip-flag", L_.illustrative)); }
+      if (rec && rec.derived) { box.appendChild(el("div", "geoapp-tip-derived", L_.derived)); }
+      if (rec && rec.rule_text) { box.appendChild(el("div", "geoapp-tip-rule", (L_.rule || "") + ": " + rec.rule_text)); }
+      if (rec && rec.parts && rec.parts.length) { box.appendChild(partsList(rec.parts, L_.madeOf)); }
     }
     return box;
   }
+
+  function partsList(parts, label) {
+    var wrap = el("div", "geoapp-tip-parts", (label || "") + ":");
+    var list = el("ul");
+    parts.forEach(function (name) { list.appendChild(el("li", null, name)); });
+    wrap.appendChild(list);
+    return wrap;
+  }
+
+  /* Derived values are hatched: an SVG pattern of the class colour with white diagonal lines,
+   * defined once per colour in a hidden <svg> of the page and used as the path's fill. */
+  function hatchFill(color) {
+    var NS = "http://www.w3.org/2000/svg";
+    var id = "geoapp-hatch-" + String(color).replace(/[^0-9a-zA-Z]/g, "");
+    if (!document.getElementById(id)) {
+      var defs = document.getElementById("geoapp-hatch-defs");
+      if (!defs) {
+        var svg = document.createElementNS(NS, "svg");
+        svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
+        svg.setAttribute("aria-hidden", "true");
+        svg.style.position = "absolute";
+        defs = document.createElementNS(NS, "defs");
+        defs.id = "geoapp-hatch-defs";
+        svg.appendChild(defs);
+        document.body.appendChild(svg);
+      }
+      var pattern = document.createElementNS(NS, "pattern");
+      pattern.id = id;
+      pattern.setAttribute("patternUnits", "userSpaceOnUse");
+      pattern.setAttribute("width", "8"); pattern.setAttribute("height", "8");
+      pattern.setAttribute("patternTransform", "rotate(45)");
+      var rect = document.createElementNS(NS, "rect");
+      rect.setAttribute("width", "8"); rect.setAttribute("height", "8"); rect.setAttribute("fill", color);
+      var line = document.createElementNS(NS, "line");
+      line.setAttribute("x1", "0"); line.setAttribute("y1", "0"); line.setAttribute("x2", "0"); line.setAttribute("y2", "8");
+      line.setAttribute("stroke", "#ffffff"); line.setAttribute("stroke-width", "3");
+      pattern.appendChild(rect); pattern.appendChild(line);
+      defs.appendChild(pattern);
+    }
+    return "url(#" + id + ")";
+  }
+  window.geoappHatchFill = hatchFill;
 
   function popupContent(props, rec, opts) {
     var box = tooltipContent(props, rec, opts);
@@ -59,7 +104,7 @@
     if (!rec || rec.cls < 0) {
       return { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55 };
     }
-    return { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.color, fillOpacity: 0.85 };
+    return { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.derived ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85 };
   }
 
   window.geoappMaps = window.geoappMaps || {};
@@ -87,7 +132,11 @@
         }).addTo(map);
         layer.eachLayer(function (lyr) {
           var path = lyr.getElement && lyr.getElement();
-          if (path) { path.setAttribute("data-code", lyr.feature.properties.code); }
+          if (path) {
+            path.setAttribute("data-code", lyr.feature.properties.code);
+            var rec = values[lyr.feature.properties.code];
+            if (rec && rec.derived) { path.setAttribute("data-derived", "true"); }
+          }
         });
         var target = opts.highlight && byCode[opts.highlight] ? byCode[opts.highlight] : layer;
         if (target.getBounds && target.getBounds().isValid()) { map.fitBounds(target.getBounds(), { padding: [8, 8] }); }

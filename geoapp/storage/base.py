@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import abc
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 
 KINDS = ("boundaries", "indicators")
+
+# Boundary editions: the edition the app started with is stored under the kind
+# "boundaries" (so every existing call keeps working); any other edition under
+# "boundaries:<edition>", with its own versions, history and rollback.
+LEGACY_EDITION = "2021"
+BOUNDARY_KIND = "boundaries"
+_EDITION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 
 BOUNDARY_COLUMNS = [
     "commune_code",
@@ -35,16 +43,51 @@ class VersionInfo:
     published: bool = False
 
 
+def edition_kind(edition: str | None) -> str:
+    """Return the stored kind of an edition's boundaries ("boundaries" or "boundaries:2025")."""
+    edition = LEGACY_EDITION if edition in (None, "") else str(edition)
+    if not _EDITION_CODE.match(edition):
+        raise ValueError(f"invalid edition code {edition!r}")
+    return BOUNDARY_KIND if edition == LEGACY_EDITION else f"{BOUNDARY_KIND}:{edition}"
+
+
+def kind_edition(kind: str) -> str | None:
+    """Return the edition of a boundary kind, or None for other kinds."""
+    if kind == BOUNDARY_KIND:
+        return LEGACY_EDITION
+    prefix = BOUNDARY_KIND + ":"
+    return kind[len(prefix):] if kind.startswith(prefix) else None
+
+
+def is_boundary_kind(kind: str) -> bool:
+    return kind_edition(kind) is not None
+
+
 def version_token(versions: dict) -> str:
-    """Return the data version token of published versions, e.g. "b3.i7"."""
-    return f"b{versions.get('boundaries') or 0}.i{versions.get('indicators') or 0}"
+    """Return the data version token of published versions, e.g. "b3.i7" or "b3.i7.e2025-2".
+
+    Every published boundary edition takes part, so the token changes when any changes.
+    """
+    token = f"b{versions.get('boundaries') or 0}.i{versions.get('indicators') or 0}"
+    others = sorted((kind_edition(k), v) for k, v in versions.items() if k not in KINDS and is_boundary_kind(k) and v)
+    return token + "".join(f".e{edition}-{version}" for edition, version in others)
 
 
 def check_kind(kind: str) -> str:
-    """Return `kind` if it is a known data kind, else raise ValueError."""
-    if kind not in KINDS:
+    """Return `kind` if it is a known data kind (or an edition's boundaries), else raise ValueError."""
+    if kind in KINDS:
+        return kind
+    edition = kind_edition(kind)
+    if edition is None or not _EDITION_CODE.match(edition):
         raise ValueError(f"unknown data kind {kind!r}")
     return kind
+
+
+def published_map(rows: dict) -> dict[str, int | None]:
+    """Return {kind: version} with both base kinds present and every published edition kind."""
+    out = {kind: rows.get(kind) for kind in KINDS}
+    out.update({k: v for k, v in sorted(rows.items()) if k not in KINDS and is_boundary_kind(k)})
+    return out
 
 
 def boundary_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -76,15 +119,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def published_versions(self) -> dict[str, int | None]:
-        """Return {kind: published version or None}. Cheap: called on every request."""
+        """Return {kind: published version or None}. Cheap: called on every request.
+
+        "boundaries" and "indicators" are always present; each other boundary edition
+        appears as "boundaries:<edition>" once it has a published version.
+        """
 
     def data_version(self) -> str:
         """Return a short token that changes whenever published data changes."""
         return version_token(self.published_versions())
 
     @abc.abstractmethod
-    def read_boundaries(self, version: int | None = None) -> gpd.GeoDataFrame:
-        """Return a boundary version (default: the published one)."""
+    def read_boundaries(self, version: int | None = None, *, edition: str | None = None) -> gpd.GeoDataFrame:
+        """Return a boundary version of an edition (default: the published one of the legacy edition)."""
 
     @abc.abstractmethod
     def read_indicators(self, version: int | None = None) -> pd.DataFrame:
@@ -104,6 +151,26 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def history(self, kind: str) -> list[VersionInfo]:
         """Return every version of `kind`, newest first."""
+
+    def published_editions(self) -> dict[str, int | None]:
+        """Return {edition: published version or None}, the legacy edition first."""
+        return {kind_edition(k): v for k, v in self.published_versions().items() if is_boundary_kind(k)}
+
+    def read_edition(self, edition: str, version: int | None = None) -> gpd.GeoDataFrame:
+        """Return a version of an edition's boundaries (default: its published one)."""
+        return self.read_boundaries(version, edition=edition)
+
+    def publish_edition(self, edition: str, frame, *, author: str, comment: str, base_version: int | None) -> int:
+        """Publish a new version of an edition's boundaries (Conflict when `base_version` is stale)."""
+        return self.publish(edition_kind(edition), frame, author=author, comment=comment, base_version=base_version)
+
+    def rollback_edition(self, edition: str, version: int, *, author: str, comment: str, base_version: int | None) -> int:
+        """Publish an earlier version of an edition's boundaries again."""
+        return self.rollback(edition_kind(edition), version, author=author, comment=comment, base_version=base_version)
+
+    def edition_history(self, edition: str) -> list[VersionInfo]:
+        """Return every version of an edition's boundaries, newest first."""
+        return self.history(edition_kind(edition))
 
     @abc.abstractmethod
     def log(self, actor: str, action: str, detail: str, comment: str = "") -> None:

@@ -20,7 +20,10 @@ from geoapp.storage.base import (
     VersionInfo,
     boundary_frame,
     check_kind,
+    edition_kind,
     indicator_frame,
+    is_boundary_kind,
+    published_map,
 )
 
 _GPKG_APPLICATION_ID = 0x47504B47
@@ -65,7 +68,26 @@ CREATE TABLE IF NOT EXISTS geoapp_users (
   name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL);
 """
 
-_TABLES = {"boundaries": "boundaries", "indicators": "indicator_values"}
+_MIGRATION_RECORD = """
+CREATE TABLE IF NOT EXISTS geoapp_schema_migrations (
+  version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+"""
+
+
+def _boundary_editions(conn: sqlite3.Connection) -> None:
+    """Give every boundary row the kind it belongs to ("boundaries" or "boundaries:<edition>")."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(boundaries)")}
+    if "kind" not in columns:
+        conn.execute("ALTER TABLE boundaries ADD COLUMN kind TEXT NOT NULL DEFAULT 'boundaries'")
+    conn.execute("CREATE INDEX IF NOT EXISTS boundaries_kind_version ON boundaries(kind, version)")
+
+
+# Numbered schema changes after the base schema, recorded in geoapp_schema_migrations.
+MIGRATIONS = ((2, "boundary editions: kind of each boundary row", _boundary_editions),)
+
+
+def _table(kind: str) -> str:
+    return "boundaries" if is_boundary_kind(kind) else "indicator_values"
 
 
 def now() -> str:
@@ -130,13 +152,27 @@ class GeoPackageStore(Store):
             conn.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")
             conn.execute("PRAGMA user_version=10400")
             conn.executescript(_SCHEMA)
+            conn.execute(_MIGRATION_RECORD)
         finally:
             conn.close()
+        self.upgrade()
+
+    def upgrade(self) -> list[int]:
+        """Apply the pending numbered schema changes, each in its own write transaction."""
+        done = []
+        for number, name, apply in MIGRATIONS:
+            with self._write() as conn:
+                if conn.execute("SELECT 1 FROM geoapp_schema_migrations WHERE version = ?", (number,)).fetchone():
+                    continue
+                apply(conn)
+                conn.execute("INSERT INTO geoapp_schema_migrations VALUES (?, ?, ?)", (number, name, now()))
+                done.append(number)
+        return done
 
     def published_versions(self) -> dict[str, int | None]:
         with self._read() as conn:
             rows = dict(conn.execute("SELECT kind, version FROM geoapp_published").fetchall())
-        return {kind: rows.get(kind) for kind in _TABLES}
+        return published_map(rows)
 
     def _version_or_published(self, conn, kind: str, version: int | None) -> int | None:
         if version is not None:
@@ -144,12 +180,13 @@ class GeoPackageStore(Store):
         row = conn.execute("SELECT version FROM geoapp_published WHERE kind = ?", (kind,)).fetchone()
         return row[0] if row else None
 
-    def read_boundaries(self, version: int | None = None) -> gpd.GeoDataFrame:
+    def read_boundaries(self, version: int | None = None, *, edition: str | None = None) -> gpd.GeoDataFrame:
         cols = ", ".join(f'"{c}"' for c in BOUNDARY_COLUMNS)
+        kind = edition_kind(edition)
         with self._read() as conn:
-            version = self._version_or_published(conn, "boundaries", version)
+            version = self._version_or_published(conn, kind, version)
             rows = conn.execute(
-                f"SELECT {cols}, geom FROM boundaries WHERE version = ? ORDER BY fid", (version,)
+                f"SELECT {cols}, geom FROM boundaries WHERE kind = ? AND version = ? ORDER BY fid", (kind, version)
             ).fetchall()
         frame = pd.DataFrame([r[:-1] for r in rows], columns=BOUNDARY_COLUMNS, dtype="string")
         geoms = [from_gpkg_blob(r[-1]) for r in rows]
@@ -179,12 +216,13 @@ class GeoPackageStore(Store):
                 "SELECT COALESCE(MAX(version), 0) FROM geoapp_versions WHERE kind = ?", (kind,)
             ).fetchone()
             version = last + 1
-            table = _TABLES[kind]
-            placeholders = ", ".join("?" * (len(rows[0]) + 1)) if rows else ""
+            table = _table(kind)
+            prefix = (version, kind) if is_boundary_kind(kind) else (version,)
+            placeholders = ", ".join("?" * (len(rows[0]) + len(prefix))) if rows else ""
             if rows:
                 conn.executemany(
                     f"INSERT INTO {table} ({self._insert_columns(kind)}) VALUES ({placeholders})",
-                    [(version, *row) for row in rows],
+                    [(*prefix, *row) for row in rows],
                 )
             conn.execute(
                 "INSERT INTO geoapp_versions VALUES (?, ?, ?, ?, ?, ?)",
@@ -196,12 +234,13 @@ class GeoPackageStore(Store):
 
     @staticmethod
     def _insert_columns(kind: str) -> str:
-        cols = BOUNDARY_COLUMNS + ["geom"] if kind == "boundaries" else INDICATOR_COLUMNS
-        return ", ".join(["version"] + [f'"{c}"' for c in cols])
+        if is_boundary_kind(kind):
+            return ", ".join(["version", "kind"] + [f'"{c}"' for c in BOUNDARY_COLUMNS + ["geom"]])
+        return ", ".join(["version"] + [f'"{c}"' for c in INDICATOR_COLUMNS])
 
     @staticmethod
     def _rows(kind: str, frame) -> list[tuple]:
-        if kind == "boundaries":
+        if is_boundary_kind(kind):
             frame = boundary_frame(frame)
             attrs = frame[BOUNDARY_COLUMNS].astype(object).where(frame[BOUNDARY_COLUMNS].notna(), None)
             blobs = [to_gpkg_blob(g) for g in frame.geometry]

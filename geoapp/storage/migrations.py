@@ -73,6 +73,19 @@ CREATE TABLE geoapp_users (
   created_at timestamptz NOT NULL DEFAULT now());
 """,
     ),
+    Migration(
+        2,
+        "boundary editions: boundaries:<edition> kinds with their own versions",
+        """
+ALTER TABLE geoapp_versions DROP CONSTRAINT IF EXISTS geoapp_versions_kind_check;
+ALTER TABLE geoapp_versions ADD CONSTRAINT geoapp_versions_kind_check
+  CHECK (kind IN ('boundaries', 'indicators') OR kind ~ '^boundaries:[A-Za-z0-9_-]{1,20}$');
+ALTER TABLE geoapp_boundaries DROP CONSTRAINT IF EXISTS geoapp_boundaries_kind_check;
+ALTER TABLE geoapp_boundaries ADD CONSTRAINT geoapp_boundaries_kind_check
+  CHECK (kind = 'boundaries' OR kind ~ '^boundaries:[A-Za-z0-9_-]{1,20}$');
+CREATE INDEX geoapp_boundaries_kind_version ON geoapp_boundaries (kind, version);
+""",
+    ),
 )
 
 

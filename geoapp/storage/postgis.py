@@ -20,12 +20,14 @@ from geoapp.storage import migrations
 from geoapp.storage.base import (
     BOUNDARY_COLUMNS,
     INDICATOR_COLUMNS,
-    KINDS,
     Store,
     VersionInfo,
     boundary_frame,
     check_kind,
+    edition_kind,
     indicator_frame,
+    is_boundary_kind,
+    published_map,
 )
 
 _SCHEMES = ("postgresql+psycopg://", "postgres://")
@@ -58,8 +60,8 @@ def _columns(names) -> sql.Composed:
 
 _READ_BOUNDARIES = sql.SQL(
     "SELECT {cols}, ST_AsBinary(geom) FROM geoapp_boundaries "
-    "WHERE version = COALESCE(%s::integer, (SELECT version FROM geoapp_published WHERE kind = 'boundaries')) "
-    "ORDER BY id"
+    "WHERE kind = %(kind)s AND version = COALESCE(%(version)s::integer, "
+    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY id"
 ).format(cols=_columns(BOUNDARY_COLUMNS))
 
 _READ_INDICATORS = sql.SQL(
@@ -69,7 +71,7 @@ _READ_INDICATORS = sql.SQL(
 ).format(cols=_columns(INDICATOR_COLUMNS))
 
 _INSERT_BOUNDARIES = sql.SQL(
-    "INSERT INTO geoapp_boundaries (version, {cols}, geom) VALUES (%s, {params}, ST_GeomFromWKB(%s, 4326))"
+    "INSERT INTO geoapp_boundaries (version, kind, {cols}, geom) VALUES (%s, %s, {params}, ST_GeomFromWKB(%s, 4326))"
 ).format(cols=_columns(BOUNDARY_COLUMNS), params=sql.SQL(", ").join(sql.Placeholder() * len(BOUNDARY_COLUMNS)))
 
 _COPY_INDICATORS = sql.SQL("COPY geoapp_indicator_values (version, {cols}) FROM STDIN").format(
@@ -175,11 +177,12 @@ class PostgisStore(Store):
     def published_versions(self) -> dict[str, int | None]:
         with self._conn() as conn:
             rows = dict(conn.execute("SELECT kind, version FROM geoapp_published").fetchall())
-        return {kind: rows.get(kind) for kind in KINDS}
+        return published_map(rows)
 
-    def read_boundaries(self, version: int | None = None) -> gpd.GeoDataFrame:
+    def read_boundaries(self, version: int | None = None, *, edition: str | None = None) -> gpd.GeoDataFrame:
+        params = {"kind": edition_kind(edition), "version": _int(version)}
         with self._conn() as conn:
-            rows = conn.execute(_READ_BOUNDARIES, (_int(version),)).fetchall()
+            rows = conn.execute(_READ_BOUNDARIES, params).fetchall()
         frame = pd.DataFrame([r[:-1] for r in rows], columns=BOUNDARY_COLUMNS, dtype="string")
         geoms = [shapely.from_wkb(r[-1]) for r in rows]
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
@@ -191,7 +194,7 @@ class PostgisStore(Store):
         return indicator_frame(frame) if len(frame) else frame.astype({"year": int})
 
     def _conflict(self, kind: str, base_version: int | None) -> Conflict:
-        current = self.published_versions()[kind]
+        current = self.published_versions().get(kind)
         return Conflict("error_publish_conflict", current=current or 0, base=base_version or 0)
 
     @staticmethod
@@ -337,7 +340,7 @@ def _int(version) -> int | None:
 
 def _rows(kind: str, frame) -> list[tuple]:
     """Return the rows to store: text attributes (None for missing) and WKB for geometries."""
-    if kind == "boundaries":
+    if is_boundary_kind(kind):
         frame = boundary_frame(frame)
         attrs = frame[BOUNDARY_COLUMNS].astype(object).where(frame[BOUNDARY_COLUMNS].notna(), None)
         wkbs = [shapely.to_wkb(g, byte_order=1) for g in frame.geometry]
@@ -349,9 +352,9 @@ def _rows(kind: str, frame) -> list[tuple]:
 
 def _insert_rows(conn, kind: str, version: int, rows: list[tuple]) -> None:
     """Insert a version's rows: boundaries with WKB parameters, indicator values by COPY."""
-    if kind == "boundaries":
+    if is_boundary_kind(kind):
         with conn.cursor() as cursor:
-            cursor.executemany(_INSERT_BOUNDARIES, [(version, *row) for row in rows])
+            cursor.executemany(_INSERT_BOUNDARIES, [(version, kind, *row) for row in rows])
         return
     with conn.cursor() as cursor, cursor.copy(_COPY_INDICATORS) as copy:
         for row in rows:

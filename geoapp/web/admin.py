@@ -125,15 +125,14 @@ def upload(kind):
         raise BadRequest("publish_error_no_file")
     raw = file.read()
     options = form_options(kind)
-    token, check = publish.dry_run(state().store, kind, file.filename, raw, options,
-                                   root=_root(), author=_actor(), limits=_limits())
-    return _report(token, check)
+    pending, check = publish.dry_run(dataset(), kind, file.filename, raw, options,
+                                     root=_root(), author=_actor(), limits=_limits())
+    return _report(pending, check)
 
 
-def _report(token: str, check, *, conflict: str | None = None, status: int | None = None):
+def _report(pending: publish.Pending, check, *, conflict: str | None = None, status: int | None = None):
     """Render the dry-run report of a pending upload."""
-    pending = publish.load_pending(_root(), token)
-    layers = list_layers(pending.filename, pending.raw(), _limits()) if pending.kind == "boundaries" else []
+    layers = list_layers(pending.filename, pending.raw, _limits()) if pending.kind == "boundaries" else []
     keys = {issue.key for issue in check.errors}
     context = _form_context(pending.kind, pending.options)
     context.update(
@@ -154,8 +153,8 @@ def _report(token: str, check, *, conflict: str | None = None, status: int | Non
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None
-    new_token, check = publish.recheck(state().store, _root(), token, options, limits=_limits())
-    return _report(new_token, check)
+    new, check = publish.recheck(dataset(), _root(), pending, options, limits=_limits())
+    return _report(new, check)
 
 
 @bp.post("/pending/<token>/publish")
@@ -163,11 +162,12 @@ def recheck(token):
 def publish_upload(token):
     pending = publish.load_pending(_root(), token)
     try:
-        version = publish.publish_pending(state().store, token, _actor(), request.form.get("comment", ""),
+        version = publish.publish_pending(state().store, dataset(), pending, _actor(), request.form.get("comment", ""),
                                           root=_root(), limits=_limits())
     except Conflict as exc:
-        new_token, check = publish.recheck(state().store, _root(), token, limits=_limits())
-        return _report(new_token, check, conflict=exc.message(current_lang()), status=409)
+        latest = state().datasets.get()  # what was published since this request began
+        new, check = publish.recheck(latest, _root(), pending, limits=_limits())
+        return _report(new, check, conflict=exc.message(current_lang()), status=409)
     flash(translate("admin_published", current_lang(), kind=translate(f"admin_kind_{pending.kind}", current_lang()),
                     version=version), "ok")
     return redirect(url_for("admin.history", kind=pending.kind), 303)

@@ -6,32 +6,33 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
+from geoapp.cache import CacheKey
 from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.leaflet import geometry_json, values_payload
+from geoapp.request import parse_table_request
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
-from geoapp.web.responses import cached_json, current_view
+from geoapp.web.responses import area_request, cached_json, current_view, map_request
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/boundaries.geojson")
 def boundaries():
-    district = request.args.get("district") or setting("DEFAULT_DISTRICT")
-    units = dataset().communes_of(district)
+    area = area_request()
     decimals = setting("COORD_DECIMALS")
     return cached_json(
-        ("boundaries", district, decimals),
-        lambda: geometry_json(units, decimals),
+        CacheKey(dataset().version, f"boundaries?{area.canonical()}", f"geojson-{decimals}dp"),
+        lambda: geometry_json(area.communes(dataset()), decimals),
         "application/geo+json",
     )
 
 
 @bp.get("/maps/<indicator>.json")
 def map_values(indicator):
-    current_view(indicator)  # validates the parameters before any cached answer
-    key = ("values", indicator, tuple(sorted(request.args.items())), current_lang())
+    req = map_request(indicator)  # validates the parameters before any cached answer
+    key = CacheKey(dataset().version, req.key, "values.json", req.lang)
     return cached_json(key, lambda: json.dumps(values_payload(current_view(indicator)), ensure_ascii=False))
 
 
@@ -67,12 +68,11 @@ def _attachment(download):
 
 @bp.get("/download/boundaries.<fmt>")
 def download_boundaries(fmt):
-    return _attachment(boundaries_download(state().store, fmt, request.args.get("version")))
+    units = request.args.get("units") or None
+    return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version"), units))
 
 
 @bp.get("/download/indicators.<fmt>")
 def download_indicators(fmt):
-    args = {key: request.args.get(key) or None for key in ("district", "indicator", "year")}
-    return _attachment(
-        indicators_download(state().store, fmt, request.args.get("version"), catalog=dataset().catalog, **args)
-    )
+    table = parse_table_request(request.args, dataset())
+    return _attachment(indicators_download(dataset(), state().store, fmt, table, request.args.get("version")))

@@ -62,20 +62,19 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=bool(settings["SESSION_COOKIE_SECURE"]),
         TESTING=bool(settings.get("TESTING", False)),
     )
-    catalog_path = Path(settings["GEODATA_DIR"]) / "catalog.yaml"
-    app.extensions["geoapp"] = AppState(settings, store, DatasetCache(store, catalog_path, settings["GEODATA_DIR"]))
+    app.extensions["geoapp"] = AppState(settings, store, DatasetCache(store, settings["GEODATA_DIR"]))
     _vendor(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, auth, browse, embed
-    from geoapp.web import compare
+    from geoapp.web import admin, api, auth, browse, compare, editions, embed
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(compare.bp)  # after auth: its login guard runs first
     app.register_blueprint(browse.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(editions.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp, url_prefix="/api")
     app.after_request(compress_response)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, url_for
 
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.errors import NotFound
 from geoapp.maps.profile import commune_profile
+from geoapp.maps.unit_profile import successors
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import dataset, setting
-from geoapp.web.responses import current_view, map_options, render_folium
+from geoapp.web.state import dataset
+from geoapp.web.responses import area_request, current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
 
@@ -20,8 +21,9 @@ bp = Blueprint("browse", __name__)
 @bp.get("/")
 def index():
     data = dataset()
-    district = request.args.get("district") or setting("DEFAULT_DISTRICT")
-    district_name = data.district_name(district) if district != "all" else None
+    area = area_request()
+    district = area.district
+    district_name = None if area.whole_province else data.district_name(district)
     facts = data.facts_about("district", district)
     return render_template(
         "index.html",
@@ -49,13 +51,14 @@ def map_page(indicator):
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=data.search_index(view.district),
-        breaks=request.args.get("breaks", ""),
+        search_index=[{k: row[k] for k in ("code", "name", "key")} for row in view.rows()],
+        breaks=view.request.breaks_text,
     )
 
 
 @bp.get("/communes/<code>")
 def commune(code):
+    """A commune of the default edition (2021): /communes/06187 keeps meaning the 2021 commune."""
     profile = commune_profile(dataset(), code, current_lang())
     district = profile.unit["district_code"]
     options = highlight_options(
@@ -67,7 +70,8 @@ def commune(code):
     html, script = render_folium(dataset().communes_of(district).total_bounds, options)
     facts = dataset().facts_about("commune", code).to_dict("records")
     return render_template(
-        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script
+        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script,
+        successors=successors(dataset(), code),
     )
 
 

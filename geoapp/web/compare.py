@@ -10,13 +10,17 @@ import json
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from urllib.parse import urlencode
+
+from geoapp.cache import CacheKey
+from geoapp.errors import BadRequest
 from geoapp.export.change import export_change
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.maps.compare import ChangeView, Comparison, build_change_view, build_comparison
 from geoapp.maps.leaflet import layer_options, values_payload
 from geoapp.i18n import translate
 from geoapp.web.i18n import current_lang
-from geoapp.web.responses import cached_json
+from geoapp.web.responses import cached_json, profile_url_template
 from geoapp.web.state import dataset, setting, state
 
 bp = Blueprint("compare", __name__)
@@ -26,10 +30,20 @@ CHANGE_PARAMS = ("year", "compare", "district")
 
 
 def compare_args(keys: tuple[str, ...] = COMPARE_PARAMS) -> dict:
-    """Return the comparison parameters of the query string."""
+    """Return the comparison parameters of the query string (refused on units other than the default)."""
+    units = request.args.get("units")
+    if units and units != dataset().default_edition:
+        raise BadRequest("error_compare_units", units=units, default=dataset().default_edition)
     args = {key: request.args.get(key) or None for key in keys}
     args["district"] = args["district"] or setting("DEFAULT_DISTRICT")
     return args
+
+
+def compare_key(indicator_id: str, args: dict, fmt: str) -> CacheKey:
+    """Return the cache key of a comparison or change request (data version, canonical query, language)."""
+    query = urlencode(sorted((k, v) for k, v in args.items() if v is not None))
+    lang = current_lang()
+    return CacheKey(dataset().version, f"{indicator_id}?{query}&lang={lang}", fmt, lang)
 
 
 def wants_change() -> bool:
@@ -39,14 +53,14 @@ def wants_change() -> bool:
 def current_comparison(indicator_id: str) -> Comparison:
     """Return the comparison the request asks for (cached per data version and parameters)."""
     data, args, lang = dataset(), compare_args(), current_lang()
-    key = ("compare", data.version, indicator_id, tuple(sorted(args.items())), lang)
+    key = compare_key(indicator_id, args, "compare-view")
     return state().cache.get_or_build(key, lambda: build_comparison(data, indicator_id, lang=lang, **args))
 
 
 def current_change(indicator_id: str) -> ChangeView:
     """Return the change view the request asks for (cached per data version and parameters)."""
     data, args, lang = dataset(), compare_args(CHANGE_PARAMS), current_lang()
-    key = ("change", data.version, indicator_id, tuple(sorted(args.items())), lang)
+    key = compare_key(indicator_id, args, "change-view")
     return state().cache.get_or_build(key, lambda: build_change_view(data, indicator_id, lang=lang, **args))
 
 
@@ -80,7 +94,7 @@ def script_config(view, values_url: str, district: str, bounds, years: list, mod
     lang = current_lang()
     layer = layer_options(
         view, geometry=url_for("api.boundaries", district=district), values=None,
-        profile_url=url_for("browse.commune", code="CODE").replace("CODE", "{code}"),
+        profile_url=profile_url_template(dataset().default_edition),
     )
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     return {
@@ -158,14 +172,14 @@ def comparison_of_the_map_page():
 @bp.get("/api/maps/<indicator>/compare.json")
 def compare_values(indicator):
     comparison = current_comparison(indicator)  # validates the parameters before any cached answer
-    key = ("compare-values", indicator, tuple(sorted(request.args.items())), current_lang())
+    key = compare_key(indicator, compare_args(), "compare.json")
     return cached_json(key, lambda: json.dumps(comparison_payload(comparison), ensure_ascii=False))
 
 
 @bp.get("/api/maps/<indicator>/change.json")
 def change_values(indicator):
     change = current_change(indicator)
-    key = ("change-values", indicator, tuple(sorted(request.args.items())), current_lang())
+    key = compare_key(indicator, compare_args(CHANGE_PARAMS), "change.json")
     return cached_json(key, lambda: json.dumps(change.payload(), ensure_ascii=False))
 
 
@@ -173,7 +187,8 @@ def change_values(indicator):
 def change_file(indicator, fmt):
     """The change map as an A4 page: PDF, PNG or SVG."""
     params = {key: request.args.get(key) or None for key in CHANGE_PARAMS + ("dpi", "orientation")}
-    out = export_change(dataset(), indicator, fmt, params, settings=state().settings, lang=current_lang())
+    out = export_change(dataset(), indicator, fmt, params, settings=state().settings, lang=current_lang(),
+                        cache=state().files)
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
     response.headers["Cache-Control"] = "no-cache"

@@ -5,23 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import escape
 
-from geoapp.export import EXPORT_PARAMS, export_map
+from geoapp.export import export_map, parse_export_options
 from geoapp.export.standalone import public_profile_url
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
-from geoapp.web.i18n import current_lang
 from geoapp.web.security import allow_framing
-from geoapp.web.state import dataset, setting, state
-from geoapp.web.responses import current_view, map_options, render_folium
+from geoapp.web.state import dataset, state
+from geoapp.web.responses import current_view, map_options, map_request, profile_url_template, render_folium
 
 bp = Blueprint("embed", __name__)
 
 FRAME_HEIGHT = 560
 
 
-def profile_template(lang: str) -> str:
-    """Return the absolute URL of a commune profile with a {code} placeholder."""
-    return url_for("browse.commune", code="CODE", lang=lang, _external=True).replace("CODE", "{code}")
+def profile_template(lang: str, units: str | None = None) -> str:
+    """Return the absolute URL of a unit's profile (in its edition) with a {code} placeholder."""
+    return profile_url_template(units or dataset().default_edition, lang=lang, _external=True)
 
 
 def iframe_snippet(src: str, title: str) -> str:
@@ -32,11 +31,9 @@ def iframe_snippet(src: str, title: str) -> str:
     )
 
 
-def share_links(view: MapView, breaks: str = "") -> dict:
+def share_links(view: MapView) -> dict:
     """Return the link, embed code and download URLs that reproduce the state of a map page."""
-    params = dict(view.params)
-    if breaks and view.classification.scheme == "user":
-        params["breaks"] = breaks
+    params = view.request.params()
     ind = view.indicator.id
     embed = url_for("embed.embed_map", indicator=ind, _external=True, **params)
     title = translate("embed_frame_title", view.lang, title=view.title, district=view.district_name, year=view.year)
@@ -73,19 +70,21 @@ def embed_map(indicator):
         view=view,
         map_html=html,
         map_script=script,
-        profile_url=profile_template(view.lang),
-        full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.params),
+        profile_url=profile_template(view.lang, view.units),
+        full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.request.params()),
     )
 
 
 @bp.get("/maps/<indicator>.<fmt>")
 def export_file(indicator, fmt):
-    lang = current_lang()
-    params = {key: request.args.get(key) or None for key in EXPORT_PARAMS}
-    params["district"] = params["district"] or setting("DEFAULT_DISTRICT")
+    options = parse_export_options(fmt, request.args, state().settings)
+    req = map_request(indicator)
     out = export_map(
-        dataset(), indicator, fmt, params, settings=state().settings, lang=lang,
-        profile_url=public_profile_url(setting("PUBLIC_URL"), lang),  # never the host that made the file
+        dataset(), req, options, settings=state().settings, cache=state().files,
+        profile_url=public_profile_url(  # never the host that made the file
+            state().settings["PUBLIC_URL"], req.lang,
+            "" if req.area.units == dataset().default_edition else req.area.units,
+        ),
     )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'

@@ -4,31 +4,41 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Response, request, url_for
+from flask import Response, g, request, url_for
 
 from geoapp.maps.view import MapView, build_map_view
 from geoapp.maps.leaflet import folium_map, map_parts
-from geoapp.util import digest
+from geoapp.request import Area, MapRequest, parse_area, parse_map_request
+from geoapp.cache import CacheKey
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import dataset, setting, state
 
-MAP_PARAMS = ("year", "district", "scheme", "k", "breaks")
+
+def map_request(indicator_id: str) -> MapRequest:
+    """Return the map request of the query string, parsed and validated once per HTTP request."""
+    cached = g.get("map_request")
+    if cached is None or cached.indicator != indicator_id:
+        cached = g.map_request = parse_map_request(
+            dataset(), indicator_id, request.args, lang=current_lang(), default_district=setting("DEFAULT_DISTRICT")
+        )
+    return cached
 
 
-def map_args() -> dict:
-    """Return the map parameters of the query string."""
-    args = {key: request.args.get(key) or None for key in MAP_PARAMS}
-    args["district"] = args["district"] or setting("DEFAULT_DISTRICT")
-    return args
+def area_request() -> Area:
+    """Return the area of the query string (default: the DEFAULT_DISTRICT setting)."""
+    return parse_area(request.args, dataset(), default=setting("DEFAULT_DISTRICT"))
 
 
 def current_view(indicator_id: str) -> MapView:
-    """Return the map view that the request asks for (cached per data version and parameters)."""
+    """Return the map view that the request asks for (cached per data version and canonical request)."""
+    return view_of(map_request(indicator_id))
+
+
+def view_of(req: MapRequest) -> MapView:
+    """Return the map view of a parsed request (cached per data version and canonical request)."""
     data = dataset()
-    args = map_args()
-    lang = current_lang()
-    key = ("view", data.version, indicator_id, tuple(sorted(args.items())), lang)
-    return state().cache.get_or_build(key, lambda: build_map_view(data, indicator_id, lang=lang, **args))
+    key = CacheKey(data.version, req.key, "view", req.lang)
+    return state().cache.get_or_build(key, lambda: build_map_view(data, req))
 
 
 def map_options(view: MapView, *, new_tab: bool = False) -> dict:
@@ -37,11 +47,20 @@ def map_options(view: MapView, *, new_tab: bool = False) -> dict:
 
     return layer_options(
         view,
-        geometry=url_for("api.boundaries", district=view.district),
-        values=url_for("api.map_values", indicator=view.indicator.id, **view.params),
-        profile_url=url_for("browse.commune", code="CODE").replace("CODE", "{code}"),
+        geometry=url_for("api.boundaries", **view.request.area.params()),
+        values=url_for("api.map_values", indicator=view.indicator.id, **view.request.params()),
+        profile_url=profile_url_template(view.units),
         new_tab=new_tab,
     )
+
+
+def profile_url_template(units: str, **kwargs) -> str:
+    """Return the profile URL of a unit of an edition with a {code} placeholder (2021: /communes/{code})."""
+    if units == dataset().default_edition:
+        url = url_for("browse.commune", code="CODE", **kwargs)
+    else:
+        url = url_for("editions.unit", edition=units, code="CODE", **kwargs)
+    return url.replace("CODE", "{code}")
 
 
 def render_folium(view_bounds, options: dict) -> tuple[str, str]:
@@ -52,18 +71,18 @@ def render_folium(view_bounds, options: dict) -> tuple[str, str]:
     return map_parts(fmap)
 
 
-def cached_json(key: tuple, build, content_type: str = "application/json") -> Response:
-    """Serve a body built by `build()` with an ETag of the data version and `key`, gzip if accepted.
+def cached_json(key: CacheKey, build, content_type: str = "application/json") -> Response:
+    """Serve a body built by `build()` with the ETag of its cache key, gzip if accepted.
 
-    Bodies are cached per data version, so a publish is seen on the next request.
+    The key holds the data version, so a publish is seen on the next request.
     """
-    etag = digest(dataset().version, *key)
+    etag = key.digest()
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        body = state().cache.get_or_build((etag, "body"), lambda: build().encode("utf-8"))
+        body = state().cache.get_or_build(key, lambda: build().encode("utf-8"))
         if accepts_gzip():
-            body = state().cache.get_or_build((etag, "gzip"), lambda: gzip.compress(body, 6))
+            body = state().cache.get_or_build(key.variant(key.fmt + ".gz"), lambda: gzip.compress(body, 6))
             response = Response(body, content_type=content_type)
             response.headers["Content-Encoding"] = "gzip"
         else:

@@ -6,17 +6,24 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g
 
+from geoapp.cache import DiskCache, MemoryCache, file_cache
 from geoapp.data.dataset import Dataset, DatasetCache
 from geoapp.storage import Store
-from geoapp.util import LRU
 
 
 @dataclass
 class AppState:
+    """The settings, the store, the published dataset of the current version and the caches."""
+
     settings: dict
     store: Store
     datasets: DatasetCache
-    cache: LRU = field(default_factory=lambda: LRU(256))
+    cache: MemoryCache = field(default_factory=MemoryCache)  # views and JSON bodies
+    files: DiskCache | None = None  # exports, shared by the workers
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = file_cache(self.settings)
 
 
 def state() -> AppState:

@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 
 from geoapp import create_app
-from tests.test_browser_map import open_map
+from tests.helpers import open_map
 
 PUBLIC = "https://bando.caoloc.example.vn"
 

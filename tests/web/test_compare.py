@@ -132,3 +132,20 @@ def test_values_json_is_conditional(client):
     first = client.get(url)
     assert first.status_code == 200 and first.headers["ETag"]
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_compare_and_change_on_the_2025_units_are_refused_with_a_clear_400(client):
+    for url in (COMPARE + "&units=2025", CHANGE + "&units=2025",
+                "/api/maps/schools_total/compare.json?year=2021&compare=2020&units=2025",
+                "/api/maps/ntm_level/change.json?year=2021&compare=2020&units=2025&lang=en"):
+        r = client.get(url)
+        assert r.status_code == 400, url
+        text = r.get_data(as_text=True)
+        assert "2025" in text and ("units=2021" in text), url
+
+
+def test_compare_and_change_on_the_default_units_work_when_asked_for_by_name(client):
+    assert client.get(COMPARE + "&units=2021").status_code == 200
+    assert client.get(CHANGE + "&units=2021").status_code == 200
+    r = client.get("/maps/ntm_level/change.pdf?year=2021&compare=2020&district=183")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")

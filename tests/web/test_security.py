@@ -1,0 +1,38 @@
+"""Security headers, nonces and assets from the site itself."""
+
+
+def test_headers_on_every_page(client):
+    for url in ("/", "/maps/ntm_level", "/communes/06202", "/api/maps/ntm_level.json", "/healthz", "/nope"):
+        r = client.get(url)
+        csp = r.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp, url
+        assert "default-src 'self'" in csp and "object-src 'none'" in csp
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_inline_scripts_carry_the_nonce(client):
+    r = client.get("/maps/ntm_level")
+    html = r.get_data(as_text=True)
+    nonce = r.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    import re
+
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
+
+
+def test_no_cdn_assets(client):
+    html = client.get("/maps/ntm_level").get_data(as_text=True)
+    import re
+
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert not url.startswith(("http:", "https:", "//")), url
+
+
+def test_tiles_setting_allows_tile_host_only(settings):
+    from geoapp import create_app
+
+    app = create_app({**settings, "TILES": "https://{s}.tile.example.org/{z}/{x}/{y}.png"})
+    r = app.test_client().get("/maps/ntm_level")
+    assert "img-src 'self' data: blob: https://*.tile.example.org" in r.headers["Content-Security-Policy"]
+    assert "https://{s}.tile.example.org/{z}/{x}/{y}.png" in r.get_data(as_text=True)
