@@ -149,3 +149,9 @@ def test_compare_and_change_on_the_default_units_work_when_asked_for_by_name(cli
     assert client.get(CHANGE + "&units=2021").status_code == 200
     r = client.get("/maps/ntm_level/change.pdf?year=2021&compare=2020&district=183")
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
+
+
+def test_the_map_page_offers_the_comparison_only_on_the_default_units(client):
+    assert 'id="compare-link"' in client.get("/maps/schools_total?year=2021&district=183").get_data(as_text=True)
+    r = client.get("/maps/schools_total?year=2021&district=183&units=2025")
+    assert r.status_code == 200 and 'id="compare-link"' not in r.get_data(as_text=True)
