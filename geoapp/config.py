@@ -44,6 +44,8 @@ DEFAULTS: dict[str, object] = {
     "PENDING_USER_UPLOADS": 20,
     "PENDING_TOTAL_MB": 2000,
     "PENDING_REJECTED_TTL": 3600,
+    "ISSUING_OFFICE": "",
+    "PUBLIC_URL": "",
 }
 
 

@@ -24,12 +24,13 @@ from geoapp.i18n import LANGUAGES
 @click.option("--orientation", help="A4 page: landscape (default) or portrait.")
 @click.option("--format", "fmt", required=True, help="png, svg, pdf or html.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--site-url", default="", help="Address of the site, for commune profile links in HTML files.")
+@click.option("--site-url", default="", help="Public address of the site, for commune profile links in HTML files (default: the PUBLIC_URL setting).")
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
     from geoapp.data.dataset import load_dataset
     from geoapp.export import export_map, parse_export_options
+    from geoapp.export.standalone import public_profile_url
     from geoapp.request import parse_map_request
 
     try:
@@ -39,8 +40,8 @@ def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orien
         options = parse_export_options(fmt, {"dpi": dpi, "orientation": orientation}, settings)
         query = {"year": year, "district": district, "units": units, "scheme": scheme, "k": k, "breaks": breaks}
         request = parse_map_request(data, indicator, query, lang=lang, default_district=settings["DEFAULT_DISTRICT"])
-        edition = "" if request.area.units == data.default_edition else f"{request.area.units}/"
-        profile = f"{site_url.rstrip('/')}/communes/{edition}{{code}}?lang={lang}" if site_url else None
+        edition = "" if request.area.units == data.default_edition else request.area.units
+        profile = public_profile_url(site_url or settings["PUBLIC_URL"], lang, edition)
         out = export_map(data, request, options, settings=settings, profile_url=profile)
     except GeoappError as exc:
         fail(exc, False, lang or "vi")

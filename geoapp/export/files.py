@@ -57,7 +57,7 @@ def export_map(
     today = today or dt.date.today()
     html = options.fmt == "html"
     made_with = digest(
-        geoapp.__version__, matplotlib.__version__, today.isoformat(),
+        geoapp.__version__, matplotlib.__version__, today.isoformat(), options.header,
         (profile_url, settings["TILES"], settings["TILES_ATTRIBUTION"], settings["COORD_DECIMALS"]) if html else None,
     )
     key = CacheKey(dataset.version, request.key, f"{options.variant}-{made_with}", request.lang)

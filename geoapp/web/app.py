@@ -69,9 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, auth, browse, editions, embed, ogcapi, table_api
+    from geoapp.web import admin, api, auth, browse, compare, editions, embed, ogcapi, table_api
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(compare.bp)  # after auth: its login guard runs first
     app.register_blueprint(browse.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(editions.bp)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import escape
 
 from geoapp.export import export_map, parse_export_options
+from geoapp.export.standalone import public_profile_url
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
 from geoapp.web.limits import expensive, heavy_classification
@@ -82,7 +83,11 @@ def export_file(indicator, fmt):
     options = parse_export_options(fmt, request.args, state().settings)
     req = map_request(indicator)
     out = export_map(
-        dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang, req.area.units), cache=state().files
+        dataset(), req, options, settings=state().settings, cache=state().files,
+        profile_url=public_profile_url(  # never the host that made the file
+            state().settings["PUBLIC_URL"], req.lang,
+            "" if req.area.units == dataset().default_edition else req.area.units,
+        ),
     )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from geoapp import create_app
+
 
 def query_of(url: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(unescape(url)).query).items()}
@@ -106,9 +108,13 @@ def test_svg_export_says_derived_and_hatches(client):
     assert "derived from the 2021" not in plain and "Hatched" not in plain
 
 
-def test_standalone_html_on_2025_units(client):
+def test_standalone_html_on_2025_units(client, settings):
     html = client.get("/maps/ocop_total.html?units=2025&lang=en").get_data(as_text=True)
-    assert "derived from the 2021 commune boundaries" in html and "/communes/2025/{code}" in html
+    assert "derived from the 2021 commune boundaries" in html
+    assert "/communes/" not in html  # no public address configured: no profile links (never the host that made it)
+    public = create_app({**settings, "PUBLIC_URL": "https://bando.example.vn"}).test_client()
+    html = public.get("/maps/ocop_total.html?units=2025&lang=en").get_data(as_text=True)
+    assert "https://bando.example.vn/communes/2025/{code}?lang=en" in html
 
 
 def test_downloads_of_2025_edition(client):
