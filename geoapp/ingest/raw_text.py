@@ -10,6 +10,8 @@ import json
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A control character in JSON text: escaped (\u0000-\u001f, \u007f) or raw; most files have none.
+_MAYBE_CONTROL = re.compile(rb"\\u00[01][0-9a-fA-F]|\\u007[fF]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def shown(value: str) -> str:
@@ -17,10 +19,15 @@ def shown(value: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", value)[:80]
 
 
-def geojson_control_characters(raw: bytes) -> list[dict]:
-    """Return {feature, field, value} of each property string holding a control character."""
+def geojson_control_characters(raw) -> list[dict]:
+    """Return {feature, field, value} of each property string holding a control character.
+
+    `raw` is bytes or a memory map; the JSON is parsed only when its text may hold one.
+    """
+    if _MAYBE_CONTROL.search(raw) is None:
+        return []
     try:
-        data = json.loads(raw.decode("utf-8", errors="replace"))
+        data = json.loads(bytes(raw).decode("utf-8", errors="replace"))
     except (ValueError, RecursionError):
         return []
     features = data.get("features") if isinstance(data, dict) else None

@@ -42,6 +42,7 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
     frame = None
     try:
         check_size(raw, limits)
+        raw = bytes(raw)  # a table is read whole; the upload may be a memory map of the received file
         if archive.sniff(raw) == archive.ZIP:
             # An XLSX workbook is a zip with a few members per sheet: sizes and ratios are capped, not its member count.
             with archive.open_zip(raw) as book:
