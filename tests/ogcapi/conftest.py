@@ -37,3 +37,14 @@ def login_server(login_app):
 def published_communes(app):
     """The published commune layer, read from the app's store (not through the API)."""
     return app.extensions["geoapp"].store.read_boundaries()
+
+
+@pytest.fixture(autouse=True)
+def owslib_default_headers():
+    """OWSLib adds a client's headers to its module-wide defaults: put them back after each test."""
+    from owslib import ogcapi as owslib_ogcapi
+
+    saved = dict(owslib_ogcapi.REQUEST_HEADERS)
+    yield
+    owslib_ogcapi.REQUEST_HEADERS.clear()
+    owslib_ogcapi.REQUEST_HEADERS.update(saved)

@@ -3,8 +3,6 @@ read by OWSLib and GDAL, on both storage backends."""
 
 from __future__ import annotations
 
-import pytest
-from owslib import ogcapi as owslib_ogcapi
 from owslib.ogcapi.features import Features
 
 from geoapp.config import GEODATA_DIR
@@ -13,15 +11,6 @@ from geoapp.editions.model import load_registry
 from tests.ogcapi.conftest import API, published_communes
 from tests.ogcapi.test_gdal import copy_to_gpkg, gdal, max_distance_m
 from tests.ogcapi.test_owslib import all_items
-
-
-@pytest.fixture(autouse=True)
-def owslib_default_headers():
-    """OWSLib adds a client's headers to its module-wide defaults: put them back after each test."""
-    saved = dict(owslib_ogcapi.REQUEST_HEADERS)
-    yield
-    owslib_ogcapi.REQUEST_HEADERS.clear()
-    owslib_ogcapi.REQUEST_HEADERS.update(saved)
 
 
 def units_2025(app):

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
 import shapely
-from owslib import ogcapi as owslib_ogcapi
 from owslib.ogcapi.features import Features
 
 from tests.ogcapi.conftest import API, published_communes
-
-
-@pytest.fixture(autouse=True)
-def owslib_default_headers():
-    """OWSLib adds a client's headers to its module-wide defaults: put them back after each test."""
-    saved = dict(owslib_ogcapi.REQUEST_HEADERS)
-    yield
-    owslib_ogcapi.REQUEST_HEADERS.clear()
-    owslib_ogcapi.REQUEST_HEADERS.update(saved)
 
 
 def all_items(client: Features, collection_id: str, limit: int) -> tuple[list[dict], int]:

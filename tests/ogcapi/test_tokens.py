@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from owslib import ogcapi as owslib_ogcapi
 from owslib.ogcapi.features import Features
 
 from geoapp.cli import main
@@ -16,15 +15,6 @@ from geoapp.errors import NotFound
 from geoapp.tokens import issue_token, revoke_token, token_digest, token_owner
 from tests.accounts import as_user
 from tests.ogcapi.conftest import API
-
-
-@pytest.fixture(autouse=True)
-def owslib_default_headers():
-    """OWSLib adds a client's headers to its module-wide defaults: put them back after each test."""
-    saved = dict(owslib_ogcapi.REQUEST_HEADERS)
-    yield
-    owslib_ogcapi.REQUEST_HEADERS.clear()
-    owslib_ogcapi.REQUEST_HEADERS.update(saved)
 
 
 def bearer(token: str) -> dict:
