@@ -80,10 +80,10 @@ def _text_hits(frame: pd.DataFrame, pattern: re.Pattern) -> list[dict]:
     """Return the text values matching `pattern`: {position, field, value}."""
     found = []
     skip = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    for col in frame.columns:
+    for position, col in enumerate(frame.columns):  # by position: a table may repeat a column name
         if col == skip:
             continue
-        values = frame[col]
+        values = frame.iloc[:, position]
         hits = {v for v in pd.unique(values.to_numpy(dtype=object)) if isinstance(v, str) and pattern.search(v)}
         if not hits:
             continue  # the usual case, decided once per distinct value
