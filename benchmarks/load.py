@@ -55,7 +55,8 @@ def static_app(environ, start_response):
 class Gunicorn:
     """gunicorn with geoapp/gunicorn_conf.py on a free loopback port, stopped on exit."""
 
-    def __init__(self, app: str, env: dict, workers: int, log_dir: Path) -> None:
+    def __init__(self, app: str, env: dict, workers: int, log_dir: Path, startup: float = 90) -> None:
+        self.startup = startup
         self.log = log_dir / f"gunicorn-{len(list(log_dir.iterdir()))}.log"
         env = {**os.environ, **env, "GEOAPP_BIND": f"{HOST}:0", "GEOAPP_WORKERS": str(workers),
                "GEOAPP_THREADS": "4", "PYTHONPATH": str(Path(__file__).parent)}
@@ -65,7 +66,7 @@ class Gunicorn:
             self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
 
     def __enter__(self) -> int:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + self.startup
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -52,20 +51,18 @@ def allows(role: str | None, needed: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def session_stamp(password_hash: str) -> str:
-    """Return a short digest of the password hash: changing the password ends old sessions."""
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
-
-
 def authenticate(store: Store, name: str, password: str) -> dict | None:
-    """Return {name, role, stamp} when the name and password match, else None."""
+    """Return the account {name, password_hash, role} when the name and password match, else None.
+
+    An unknown name costs one password check too, so that timing does not tell names apart.
+    """
     user = store.get_user((name or "").strip()) if name else None
     if user is None:
         verify_password(_DUMMY_HASH, password)
         return None
     if not verify_password(user["password_hash"], password):
         return None
-    return {"name": user["name"], "role": user["role"], "stamp": session_stamp(user["password_hash"])}
+    return user
 
 
 def _guard_last_admin(store: Store, name: str) -> None:
@@ -80,23 +77,26 @@ def create_user(store: Store, name: str, password: str, role: str, *, actor: str
 
 
 def change_role(store: Store, name: str, role: str, *, actor: str) -> None:
-    """Change an account's role; the last admin cannot be demoted."""
+    """Change an account's role (its open sessions end); the last admin cannot be demoted."""
     user = _existing(store, name)
     if user["role"] == "admin" and check_role(role) != "admin":
         _guard_last_admin(store, name)
     store.set_user(name, actor=actor, role=check_role(role))
+    store.end_sessions(name, actor=actor)
 
 
 def reset_password(store: Store, name: str, password: str, *, actor: str) -> None:
-    """Set a new password for an account."""
+    """Set a new password for an account; its open sessions end."""
     _existing(store, name)
     store.set_user(name, actor=actor, password_hash=hash_password(password))
+    store.end_sessions(name, actor=actor)
 
 
 def remove_user(store: Store, name: str, *, actor: str) -> None:
     """Delete an account; the last admin cannot be deleted."""
     if _existing(store, name)["role"] == "admin":
         _guard_last_admin(store, name)
+    store.end_sessions(name, actor=actor)
     store.delete_user(name, actor=actor)
 
 

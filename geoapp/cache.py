@@ -60,6 +60,14 @@ class MemoryCache:
     def __len__(self) -> int:
         return len(self._data)
 
+    def peek(self, key: CacheKey, default=None):
+        """Return the cached value of `key`, or `default` (nothing is built)."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return default
+
     def get_or_build(self, key: CacheKey, build: Callable[[], T]) -> T:
         """Return the cached value of `key`, building and storing it on a miss."""
         with self._lock:

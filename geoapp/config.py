@@ -19,11 +19,33 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": "",
     "EMBED_ANCESTORS": "*",
     "REQUIRE_LOGIN": False,
-    "MAX_UPLOAD_MB": 50,
+    "MAX_UPLOAD_MB": 160,
     "COORD_DECIMALS": 5,
     "EXPORT_MAX_DPI": 600,
     "EXPORT_MAX_PIXELS": 40_000_000,
+    "EXPORT_MAX_UNITS": 1000,
+    "TABLE_INLINE_MAX": 300,
     "SESSION_COOKIE_SECURE": False,
+    "PROXY_HOPS": 0,
+    "EXPENSIVE_SLOTS": 0,
+    "EXPENSIVE_RETRY_AFTER": 5,
+    "EXPENSIVE_PER_MINUTE": 30,
+    "EXPENSIVE_BURST": 20,
+    "EXPENSIVE_TIMEOUT": 60,
+    "EXPENSIVE_JENKS_UNITS": 200,
+    "SESSION_IDLE_MINUTES": 60,
+    "SESSION_MAX_HOURS": 12,
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_FREE_FAILURES_CLIENT": 20,
+    "LOGIN_MAX_DELAY": 900,
+    "LOGIN_FORGET_AFTER": 86400,
+    "MAX_AREA_CHANGE_PCT": 1.0,
+    "PENDING_USER_MB": 200,
+    "PENDING_USER_UPLOADS": 20,
+    "PENDING_TOTAL_MB": 2000,
+    "PENDING_REJECTED_TTL": 3600,
+    "ISSUING_OFFICE": "",
+    "PUBLIC_URL": "",
 }
 
 
@@ -33,6 +55,8 @@ def _coerce(default: object, raw: str) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 

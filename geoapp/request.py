@@ -21,6 +21,8 @@ import geopandas as gpd
 
 from geoapp.catalog import Indicator
 from geoapp.data.dataset import Dataset
+from geoapp.editions.units import units_of_area
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.errors import BadRequest, NotFound
 from geoapp.i18n import pick_lang, translate
 from geoapp.maps.classify import check_scheme, parse_breaks
@@ -79,11 +81,20 @@ def parse_year(raw: object, years: list[int] | None) -> int:
 
 @dataclass(frozen=True)
 class Area:
-    """The communes a map or a download covers: one district, or the whole province."""
+    """The units a map or a download covers: one district, or the whole province, in one boundary edition.
+
+    In an edition without districts (2025) a district means the units that contain communes of
+    that former district ("former Huyện Cao Lộc"). `units` defaults to the edition in which the
+    data were collected (the registry's default, 2021 for the built-in data).
+    """
 
     district: str  # a district code, or ALL_DISTRICTS
-    # The boundary edition (`units`) goes here: one field, one line in parse_area; then the
-    # Dataset methods that `communes` and `name` call, and every map, boundary and download follows.
+    units: str = LEGACY_EDITION  # the boundary edition
+
+    @property
+    def former_district(self) -> bool:
+        """True when the district is a former one (narrowing an edition without districts)."""
+        return not self.whole_province and self.units != LEGACY_EDITION
 
     @property
     def whole_province(self) -> bool:
@@ -95,12 +106,17 @@ class Area:
         return None if self.whole_province else self.district
 
     def communes(self, dataset: Dataset) -> gpd.GeoDataFrame:
-        """Return the published communes of the area."""
-        return dataset.communes_of(self.code)
+        """Return the published units of the area in its edition."""
+        if self.units == dataset.default_edition:
+            return dataset.communes_of(self.code)
+        return units_of_area(dataset, self.units, self.code)
 
     def name(self, dataset: Dataset, lang: str) -> str:
-        """Return the area's name as readers see it."""
-        return translate("whole_province", lang) if self.whole_province else dataset.district_name(self.district)
+        """Return the area's name as readers see it ("former Huyện Cao Lộc" in an edition without districts)."""
+        if self.whole_province:
+            return translate("whole_province", lang)
+        name = dataset.district_name(self.district)
+        return translate("former_district", lang, name=name) if self.former_district else name
 
     def params(self) -> dict[str, str]:
         return query_params(self)
@@ -114,7 +130,9 @@ def parse_area(args: Mapping, dataset: Dataset, *, default: str) -> Area:
     district = query_value(args, "district") or default
     if district != ALL_DISTRICTS:
         dataset.district_name(district)
-    return Area(district)
+    units = query_value(args, "units") or dataset.default_edition
+    dataset.units(units)  # NotFound for an unknown or unpublished edition
+    return Area(district, units)
 
 
 @dataclass(frozen=True)
@@ -161,7 +179,7 @@ class MapRequest:
         return query_params(self)
 
     def canonical(self) -> str:
-        """Return the canonical query string, e.g. year=2021&district=183&scheme=quantiles&k=5&lang=vi."""
+        """Return the canonical query string, e.g. year=2021&district=183&units=2021&scheme=quantiles&k=5&lang=vi."""
         return urlencode(self.params(), safe=",")
 
     @property

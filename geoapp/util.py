@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 
 def digest(*parts: object) -> str:
@@ -12,3 +13,20 @@ def digest(*parts: object) -> str:
         h.update(repr(part).encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()[:24]
+
+
+def create_private_file(path) -> None:
+    """Create an empty file readable and writable by its owner only (0600), unless it exists."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def restrict_to_owner(path) -> None:
+    """Make an existing file readable and writable by its owner only (files made by older versions)."""
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need when they are missing: Chromium (browser tests),
-# PostgreSQL with the PostGIS extension (PostGIS backend tests) and DejaVu fonts.
+# PostgreSQL with the PostGIS extension (PostGIS backend tests), DejaVu fonts and GDAL's
+# command-line tools (ogrinfo/ogr2ogr, the OGC API – Features client tests).
 # Needs root (or sudo); prints what to install otherwise.
 set -euo pipefail
 SUDO=""
@@ -23,6 +24,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
 install "${need[@]+"${need[@]}"}"
 
 # The PostGIS extension package is named after the server's major version (postgresql-15-postgis-3).

@@ -23,14 +23,14 @@ def test_equal_requests_have_one_canonical_form(dataset):
     k = dataset.catalog.get("schools_total").k
     asked = parse(dataset, "schools_total", year=str(latest), k=str(k), scheme="quantiles", district="183")
     assert asked == parse(dataset, "schools_total")
-    assert asked.canonical() == f"year={latest}&district=183&scheme=quantiles&k={k}&lang=vi"
+    assert asked.canonical() == f"year={latest}&district=183&units=2021&scheme=quantiles&k={k}&lang=vi"
     assert asked.key == f"schools_total?{asked.canonical()}"
 
 
 def test_categorical_maps_carry_no_classes(dataset):
     req = parse(dataset, "ntm_level", scheme="quantiles", k="4")
     assert (req.scheme, req.k, req.breaks) == (None, None, None)
-    assert set(req.params()) == {"year", "district", "lang"}
+    assert set(req.params()) == {"year", "district", "units", "lang"}
 
 
 def test_whole_province_is_resolved_in_the_area(dataset):

@@ -129,7 +129,7 @@ def demo_generate(output: str) -> None:
 
 
 # Command groups kept in their own modules register themselves on `main` when imported.
-_COMMAND_MODULES: list[str] = ["db", "users", "export", "data", "editions"]
+_COMMAND_MODULES: list[str] = ["db", "users", "export", "data", "editions", "tokens"]
 
 
 def _register() -> None:

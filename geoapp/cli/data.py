@@ -114,12 +114,14 @@ def layers() -> None:
 @click.option("--code-field", help="Field holding the commune code.")
 @click.option("--name-field", help="Field holding the commune name.")
 @click.option("--layer", help="Layer to read (GeoPackage or zip with several Shapefiles).")
+@click.option("--confirm", metavar="REASON",
+              help="Confirm large changes (areas, repairs, replaced districts) with a reason for the audit log.")
 @_publishing_options
-def layers_import(path, crs, encoding, code_field, name_field, layer, district, dry_run, as_json, comment, author,
-                  lang, data_dir):
+def layers_import(path, crs, encoding, code_field, name_field, layer, confirm, district, dry_run, as_json, comment,
+                  author, lang, data_dir):
     """Check a GeoJSON, zipped Shapefile or GeoPackage and publish it as the new boundary layer."""
     options = {"crs": crs, "encoding": encoding, "code_field": code_field, "name_field": name_field,
-               "layer": layer, "district": district}
+               "layer": layer, "district": district, "confirm": confirm}
     run_import("boundaries", path, options, dry_run=dry_run, as_json=as_json, comment=comment, author=author,
                lang=lang, data_dir=data_dir)
 

@@ -15,6 +15,7 @@ from geoapp.i18n import LANGUAGES
 @click.argument("indicator")
 @click.option("--year", help="Year (default: the latest with data).")
 @click.option("--district", help="District GSO code (e.g. 183) or 'all' (default: the DEFAULT_DISTRICT setting).")
+@click.option("--units", help="Boundary edition: 2021 or 2025 (default: the edition the data were collected in, 2021).")
 @click.option("--scheme", help="Classification: quantiles, equal_interval, natural_breaks or user.")
 @click.option("--k", help="Number of classes.")
 @click.option("--breaks", help="Class breaks for --scheme user, e.g. '1,2,5'.")
@@ -23,12 +24,13 @@ from geoapp.i18n import LANGUAGES
 @click.option("--orientation", help="A4 page: landscape (default) or portrait.")
 @click.option("--format", "fmt", required=True, help="png, svg, pdf or html.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--site-url", default="", help="Address of the site, for commune profile links in HTML files.")
+@click.option("--site-url", default="", help="Public address of the site, for commune profile links in HTML files (default: the PUBLIC_URL setting).")
 @click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
-def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
+def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
     from geoapp.data.dataset import load_dataset
     from geoapp.export import export_map, parse_export_options
+    from geoapp.export.standalone import public_profile_url
     from geoapp.request import parse_map_request
 
     try:
@@ -36,9 +38,10 @@ def export(indicator, year, district, scheme, k, breaks, lang, dpi, orientation,
         lang = lang or settings["DEFAULT_LANG"]
         data = load_dataset(store, settings["GEODATA_DIR"])
         options = parse_export_options(fmt, {"dpi": dpi, "orientation": orientation}, settings)
-        query = {"year": year, "district": district, "scheme": scheme, "k": k, "breaks": breaks}
+        query = {"year": year, "district": district, "units": units, "scheme": scheme, "k": k, "breaks": breaks}
         request = parse_map_request(data, indicator, query, lang=lang, default_district=settings["DEFAULT_DISTRICT"])
-        profile = f"{site_url.rstrip('/')}/communes/{{code}}?lang={lang}" if site_url else None
+        edition = "" if request.area.units == data.default_edition else request.area.units
+        profile = public_profile_url(site_url or settings["PUBLIC_URL"], lang, edition)
         out = export_map(data, request, options, settings=settings, profile_url=profile)
     except GeoappError as exc:
         fail(exc, False, lang or "vi")

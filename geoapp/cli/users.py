@@ -9,8 +9,9 @@ import sys
 import click
 
 from geoapp.accounts import ROLES, change_role, create_user, remove_user, reset_password
+from geoapp.sessions import sign_out_everywhere
 from geoapp.cli import fail, store_and_settings, main
-from geoapp.errors import GeoappError, Invalid
+from geoapp.errors import GeoappError, Invalid, NotFound
 
 _DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 
@@ -106,3 +107,18 @@ def users_delete(name: str, data_dir: str | None) -> None:
     except GeoappError as exc:
         fail(exc, False)
     click.echo(f"deleted {name}")
+
+
+@users.command("signout")
+@click.argument("name", required=False)
+@click.option("--all", "every", is_flag=True, help="End the sessions of every account.")
+@_DATA_DIR
+def users_signout(name: str | None, every: bool, data_dir: str | None) -> None:
+    """End every open session of an account (or of every account with --all)."""
+    if bool(name) == every:
+        raise click.UsageError("give an account name or --all")
+    store, _ = store_and_settings(data_dir)
+    if name and store.get_user(name) is None:
+        fail(NotFound("error_unknown_user", name=name), False)
+    count = sign_out_everywhere(store, name, actor=cli_actor())
+    click.echo(f"ended {count} sessions of {name or 'every account'}")

@@ -9,12 +9,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geoapp.config import GEODATA_DIR
 from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.errors import Conflict, NotFound
 from geoapp.data.values import with_derived
 from geoapp.data.names import ascii_key
 from geoapp.storage import Store, open_store
-from geoapp.storage.base import LEGACY_EDITION, edition_kind, version_token
+from geoapp.storage.base import LEGACY_EDITION, edition_kind, is_boundary_kind, kind_edition, version_token
 
 SYSTEM_USER = "system"
 
@@ -105,7 +106,10 @@ class Dataset:
     article_facts: pd.DataFrame
     versions: dict[str, int | None] = field(default_factory=dict)  # published version of each kind
     stored_values: pd.DataFrame | None = field(default=None, repr=False)  # indicator rows as stored
+    editions: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other editions' published units
+    geodata_dir: Path | None = None
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _crosswalks: dict = field(default_factory=dict, repr=False)
 
     @property
     def districts(self) -> pd.DataFrame:
@@ -118,6 +122,14 @@ class Dataset:
                 .reset_index(drop=True)
             )
         return self._districts
+
+    def edition_units(self, edition: str) -> gpd.GeoDataFrame:
+        """Return the published units of a boundary edition (the communes for the legacy edition)."""
+        if edition == LEGACY_EDITION:
+            return self.communes
+        if edition not in self.editions:
+            raise NotFound("error_unknown_edition", edition=edition)
+        return self.editions[edition]
 
     def facts_about(self, scope: str, code: str) -> pd.DataFrame:
         """Return the article's facts about one district or commune."""
@@ -145,6 +157,36 @@ class Dataset:
             raise NotFound("error_unknown_commune", commune=code)
         return match.iloc[0]
 
+    @property
+    def registry(self):
+        """Return the boundary edition registry (geodata/editions.yaml)."""
+        from geoapp.editions.model import load_registry
+
+        return load_registry(self.geodata_dir or GEODATA_DIR)
+
+    @property
+    def default_edition(self) -> str:
+        """Return the edition in which the indicator data were collected (the registry's default)."""
+        return self.registry.default
+
+    def units(self, edition: str | None = None) -> gpd.GeoDataFrame:
+        """Return the published units of an edition (the default edition's are `communes`); NotFound if unknown."""
+        edition = self.default_edition if edition in (None, "") else str(edition)
+        if edition == self.default_edition:
+            return self.communes
+        self.registry.get(edition)
+        if edition not in self.editions:
+            raise NotFound("error_unknown_edition", edition=edition)
+        return self.editions[edition]
+
+    def crosswalk_to(self, edition: str):
+        """Return the weighted crosswalk from the default edition to `edition` (read once per dataset)."""
+        from geoapp.editions.lookup import load_crosswalk
+
+        if edition not in self._crosswalks:
+            self._crosswalks[edition] = load_crosswalk(self.registry, self.default_edition, edition)
+        return self._crosswalks[edition]
+
     def years(self, indicator_id: str) -> list[int]:
         """Return the years that have values for an indicator."""
         years = self.values.loc[self.values["indicator"] == indicator_id, "year"]
@@ -167,7 +209,12 @@ def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = 
     stored = store.read_indicators(versions["indicators"])
     values = with_derived(stored, catalog) if len(stored) else stored
     facts = read_article_facts(geodata_dir)
-    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored)
+    editions = {
+        kind_edition(kind): store.read_boundaries(version, edition=kind_edition(kind))
+        for kind, version in versions.items()
+        if is_boundary_kind(kind) and kind_edition(kind) != LEGACY_EDITION and version is not None
+    }
+    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored, editions, Path(geodata_dir))
 
 
 class DatasetCache:

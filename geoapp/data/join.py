@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
+from geoapp.data.distinct import once_per_value
+from geoapp.data.duplicates import describe_duplicates
 from geoapp.data.names import ascii_key, normalize_code, normalize_name
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
@@ -33,7 +35,9 @@ class MatchReport:
         return {"rows": self.rows, **{k: len(getattr(self, k)) for k in keys}}
 
     def to_dict(self) -> dict:
-        return {"counts": self.counts(), **asdict(self)}
+        lists = ("by_code", "by_name", "fuzzy", "unmatched", "duplicates", "units_without_data")
+        return {"counts": self.counts(), "rows": self.rows, **{k: [dict(e) for e in getattr(self, k)] for k in lists},
+                "columns": dict(self.columns), "edition": self.edition, "edition_reason": dict(self.edition_reason)}
 
 
 @dataclass
@@ -67,54 +71,77 @@ class _Units:
         self.district_names = {normalize_name(n): c for c, n in zip(districts, names) if c}
 
 
-def _text(row: pd.Series, col: str | None) -> str:
+def _texts(table: pd.DataFrame, col: str | None) -> pd.Series:
+    """Return a column as stripped text ("" for missing values)."""
     if col is None:
-        return ""
-    value = row[col]
-    return "" if pd.isna(value) else str(value).strip()
+        return pd.Series("", index=table.index, dtype=object)
+    return once_per_value(table[col], lambda v: "" if pd.isna(v) else str(v).strip())
 
 
-def _row_district(row, columns, units: _Units, district: str | None) -> str | None:
+def _row_districts(table, columns, units: _Units, district: str | None) -> pd.Series:
+    """Return each row's district: its district code, else its district's name, else `district`.
+
+    In an edition without districts every row's district is "" (names are matched province-wide).
+    """
     if not units.has_districts:
-        return ""  # names are matched province-wide
-    code = normalize_code(_text(row, columns["district_code"]), width=3)
-    if code:
-        return code
-    name = normalize_name(_text(row, columns["district_name"]))
-    if name:
-        return units.district_names.get(name) or units.district_names.get(normalize_name("Huyện " + name))
-    return district
+        return pd.Series("", index=table.index, dtype=object)
+    by_code = once_per_value(_texts(table, columns["district_code"]), lambda v: normalize_code(v, width=3))
+    names = once_per_value(_texts(table, columns["district_name"]), normalize_name)
+    by_name = once_per_value(names, lambda n: units.district_names.get(n) or units.district_names.get(normalize_name("Huyện " + n)))
+    out = pd.Series(district, index=table.index, dtype=object)
+    out = out.where(names == "", by_name)
+    return out.where(by_code.isna(), by_code)
 
 
-def _match_row(row, columns, units: _Units, district: str | None) -> tuple[str | None, str, str]:
-    """Return (code, method, reason) for one table row."""
-    raw_code = _text(row, columns["code"])
-    code = normalize_code(raw_code)
-    reason = ""
-    if code and code in units.by_code:
-        if district and units.has_districts and units.by_code[code][1] != district:
-            return None, "", "code_other_district"
-        return code, MATCH_CODE, ""
-    if raw_code:
-        reason = "unknown_code" if code else "malformed_code"
-    name = _text(row, columns["name"])
-    if not name:
-        return None, "", reason or "no_code_or_name"
-    row_district = _row_district(row, columns, units, district)
-    if row_district is None or (units.has_districts and not row_district):
-        return None, "", "no_district_for_name"
-    if district and units.has_districts and row_district != district:
-        return None, "", "other_district"
-    for method, table, key in (
-        (MATCH_NAME, units.names, normalize_name(name)),
-        (MATCH_FUZZY, units.ascii, ascii_key(name)),
-    ):
-        found = table.get((row_district, key), [])
-        if len(found) == 1:
-            return found[0], method, ""
-        if len(found) > 1:
-            return None, "", "ambiguous_name"
-    return None, "", reason or "unknown_name"
+def _name_matches(keys: pd.Series, districts: pd.Series, lookup: dict) -> tuple[pd.Series, pd.Series]:
+    """Return (the code a (district, key) pair names uniquely, whether the pair names several units)."""
+    pairs = list(zip(districts, keys))
+    found = [lookup.get(pair, ()) for pair in pairs]
+    codes = pd.Series([f[0] if len(f) == 1 else None for f in found], index=keys.index, dtype=object)
+    ambiguous = pd.Series([len(f) > 1 for f in found], index=keys.index, dtype=bool)
+    return codes, ambiguous
+
+
+def _match_rows(table, columns, units: _Units, district: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (code, method, reason) for every row: codes first, then names, then diacritic-free names."""
+    table = table.reset_index(drop=True)
+    raw_codes = _texts(table, columns["code"])
+    codes = once_per_value(raw_codes, normalize_code)
+    unit_district = codes.map({c: d for c, (_, d) in units.by_code.items()})
+    code = pd.Series(None, index=table.index, dtype=object)
+    method = pd.Series("", index=table.index, dtype=object)
+    reason = pd.Series("", index=table.index, dtype=object)
+    known = unit_district.notna()
+    narrowed = bool(district) and units.has_districts  # a district only narrows an edition with districts
+    other = known & (unit_district != district) if narrowed else pd.Series(False, index=table.index)
+    reason[other] = "code_other_district"
+    by_code = known & ~other
+    code[by_code], method[by_code] = codes[by_code], MATCH_CODE
+    rest = ~known
+    reason[rest & (raw_codes != "")] = "malformed_code"
+    reason[rest & codes.notna()] = "unknown_code"
+    names = _texts(table, columns["name"])
+    no_name = rest & (names == "")
+    reason[no_name] = reason[no_name].where(reason[no_name] != "", "no_code_or_name")
+    rest &= ~no_name
+    row_district = _row_districts(table[rest], columns, units, district)
+    lost = row_district.isna() | ((row_district == "") & units.has_districts)
+    reason[lost[lost].index] = "no_district_for_name"
+    if narrowed:
+        elsewhere = ~lost & (row_district != district)
+        reason[elsewhere[elsewhere].index] = "other_district"
+        lost |= elsewhere
+    todo = row_district[~lost]
+    for match, lookup, key in ((MATCH_NAME, units.names, normalize_name), (MATCH_FUZZY, units.ascii, ascii_key)):
+        if todo.empty:
+            break
+        found, ambiguous = _name_matches(once_per_value(names[todo.index], key), todo, lookup)
+        hit = found.notna()
+        code[hit[hit].index], method[hit[hit].index] = found[hit], match
+        reason[ambiguous[ambiguous].index] = "ambiguous_name"
+        todo = todo[~hit & ~ambiguous]
+    reason[todo.index] = reason[todo.index].where(reason[todo.index] != "", "unknown_name")
+    return code, method, reason
 
 
 def detect_columns(table: pd.DataFrame, **explicit: str | None) -> dict[str, str | None]:
@@ -135,24 +162,23 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
     columns = detect_columns(table, **explicit)
     lookup = _Units(units)
     report = MatchReport(rows=len(table), columns=columns)
+    codes, methods, reasons = _match_rows(table, columns, lookup, district)
+    rows = range(2, len(table) + 2)
+    shown_codes, shown_names = _texts(table, columns["code"]).tolist(), _texts(table, columns["name"]).tolist()
     buckets = {MATCH_CODE: report.by_code, MATCH_NAME: report.by_name, MATCH_FUZZY: report.fuzzy}
-    codes, methods = [], []
-    for idx, (_, row) in enumerate(table.iterrows()):
-        code, method, reason = _match_row(row, columns, lookup, district)
-        entry = {"row": idx + 2, "code": _text(row, columns["code"]), "name": _text(row, columns["name"])}
+    codes = [c if isinstance(c, str) else None for c in codes]
+    for row, shown_code, name, code, method, reason in zip(rows, shown_codes, shown_names, codes, methods, reasons):
+        entry = {"row": row, "code": shown_code, "name": name}
         if code:
             buckets[method].append({**entry, "matched_code": code, "matched_name": lookup.by_code[code][0]})
         else:
             report.unmatched.append({**entry, "reason": reason})
-        codes.append(code)
-        methods.append(method or None)
+    methods = [m or None for m in methods]
     matched = table.assign(commune_code=codes, match=methods)
     matched = matched[matched["commune_code"].notna()]
     key = ["commune_code"] + [columns[r] for r in ("indicator", "year") if columns[r]]
     dup = matched.duplicated(subset=key, keep="first")
-    for idx in matched.index[dup]:
-        pos = table.index.get_loc(idx)
-        report.duplicates.append({"row": pos + 2, "code": matched.at[idx, "commune_code"], "kept_row": None})
+    report.duplicates.extend(describe_duplicates(table, matched, key))
     matched = matched[~dup]
     scope = [district] if district and lookup.has_districts else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
     have = set(matched["commune_code"])

@@ -8,6 +8,7 @@ share for counts; a divided part is assumed to have its old unit's status or cat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -85,9 +86,21 @@ class _Collector:
         })
 
 
+def _number(text: str) -> float | None:
+    """Return a stored value as a finite number, None when it is empty or not a plain number."""
+    text = text.strip()
+    if not text or "_" in text or not text.isascii():
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _numbers(parts: list[Part]) -> list[float] | None:
-    values = pd.to_numeric(pd.Series([p.value for p in parts], dtype="string").replace("", pd.NA), errors="coerce")
-    return None if values.isna().any() else [float(v) for v in values]
+    numbers = [_number(p.value) for p in parts]
+    return None if None in numbers else numbers
 
 
 def _carry_unit(out: _Collector, ind: Indicator, year, code: str, parts: list[Part], missing: list[str]) -> None:

@@ -18,7 +18,9 @@ from geoapp.data.dataset import Dataset
 from geoapp.data.values import with_derived
 from geoapp.errors import BadRequest, NotFound
 from geoapp.request import TableRequest
-from geoapp.storage.base import BOUNDARY_COLUMNS, Store
+from geoapp.editions.carry import carry_values
+from geoapp.editions.units import qualified
+from geoapp.storage.base import BOUNDARY_COLUMNS, Store, edition_kind
 
 BOUNDARY_FORMATS = ("geojson", "gpkg", "zip", "csv")
 INDICATOR_FORMATS = ("geojson", "gpkg", "zip", "csv", "xlsx")
@@ -92,8 +94,23 @@ def indicator_values(dataset: Dataset, store: Store, version: int) -> pd.DataFra
     return with_derived(values, dataset.catalog) if len(values) else values
 
 
+EDITION_COLUMNS = ["derived", "from", "rule"]  # added to downloads on another edition's units
+
+
+def values_on_units(values: pd.DataFrame, dataset: Dataset, units: str) -> pd.DataFrame:
+    """Return values on an edition's units: as collected, or carried by the catalog's rules (derived, from, rule)."""
+    if units == dataset.default_edition:
+        return values
+    carried = carry_values(values, dataset.crosswalk_to(units), dataset.catalog).rows.copy()
+    carried["derived"] = carried["derived"].map({True: "yes", False: "no"})
+    carried["from"] = [" ".join(qualified(codes, dataset.default_edition)) for codes in carried["from"]]
+    return carried
+
+
 def joined_frame(values: pd.DataFrame, dataset: Dataset, table: TableRequest) -> gpd.GeoDataFrame:
-    """Return indicator values joined to the dataset's communes of the request's area, one row per value."""
+    """Return indicator values joined to the dataset's units of the request's area (in its edition), one row per value."""
+    values = values_on_units(values, dataset, table.area.units)
+    columns = JOINED_COLUMNS + (EDITION_COLUMNS if "derived" in values else [])
     if table.indicator:
         values = values[values["indicator"] == table.indicator]
     if table.year is not None:
@@ -103,10 +120,10 @@ def joined_frame(values: pd.DataFrame, dataset: Dataset, table: TableRequest) ->
     how = "left" if table.area.whole_province else "inner"
     frame = values.merge(pd.DataFrame(units), on="commune_code", how=how)
     frame = frame.sort_values(["commune_code", "indicator", "year"], kind="stable").reset_index(drop=True)
-    for col in JOINED_COLUMNS:
+    for col in columns:
         if col != "year":
             frame[col] = frame[col].astype("string").fillna("")
-    return gpd.GeoDataFrame(frame[JOINED_COLUMNS], geometry=gpd.GeoSeries(frame["geometry"].values, crs=4326))
+    return gpd.GeoDataFrame(frame[columns], geometry=gpd.GeoSeries(frame["geometry"].values, crs=4326))
 
 
 def shapefile_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -179,18 +196,33 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def boundaries_download(dataset: Dataset, store: Store, fmt: str, version: object = None) -> Download:
-    """Return a boundary version (default: the published one) in `fmt`."""
+def boundaries_download(dataset: Dataset, store: Store, fmt: str, version: object = None,
+                        units: str | None = None) -> Download:
+    """Return a boundary version of an edition (default: the published one of the default edition) in `fmt`.
+
+    Another edition's units carry `boundary_quality` = derived in every row, and the file name
+    names the edition (boundaries-2025-v1.geojson).
+    """
     _check_format(fmt, BOUNDARY_FORMATS)
-    number = resolve_version(dataset, store, "boundaries", version)
-    frame = boundaries_frame(dataset, store, number)
+    units = units or dataset.default_edition
+    if units != dataset.default_edition:
+        dataset.units(units)
+        kind = edition_kind(units)
+        number = resolve_version(dataset, store, kind, version)
+        stored = dataset.units(units) if number == dataset.versions.get(kind) else store.read_edition(units, number)
+        frame = stored[BOUNDARY_COLUMNS + ["geometry"]]
+        name = f"boundaries-{units}-v{number}"
+    else:
+        number = resolve_version(dataset, store, "boundaries", version)
+        frame = boundaries_frame(dataset, store, number)
+        name = f"boundaries-v{number}"
     if fmt == "csv":
         table = pd.DataFrame(frame.drop(columns="geometry"))
         table["wkt"] = frame.geometry.to_wkt()
         body = write_csv(table)
     else:
         body = write_gis(frame, fmt, "boundaries")
-    return Download(body, MEDIA_TYPES[fmt], f"boundaries-v{number}{SUFFIXES[fmt]}")
+    return Download(body, MEDIA_TYPES[fmt], f"{name}{SUFFIXES[fmt]}")
 
 
 def indicators_download(
@@ -207,4 +239,6 @@ def indicators_download(
     else:
         body = write_gis(frame, fmt, "indicators")
     scope = "" if table.area.whole_province else f"-{table.area.district}"
+    if table.area.units != dataset.default_edition:
+        scope = f"-{table.area.units}{scope}"
     return Download(body, MEDIA_TYPES[fmt], f"indicators-v{number}{scope}{SUFFIXES[fmt]}")

@@ -6,26 +6,39 @@ import datetime as dt
 import functools
 import math
 import textwrap
+from pathlib import Path
 
+import geopandas as gpd
 import pyproj
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from geoapp.maps.classify import NODATA_COLOR
+from geoapp.export.labels import Placement, draw_commune_labels, draw_district_names
 from geoapp.export.options import ExportOptions, page_inches
 from geoapp.export.typeface import font
 from geoapp.i18n import format_number, translate
 from geoapp.maps.view import MapView
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.export.standalone import date_text
 
 METRIC_CRS = "EPSG:32648"  # WGS 84 / UTM zone 48N: metres over the whole of Lạng Sơn
 INK = "#222222"
 MUTED = "#555555"
 WARN = "#8a5a00"
+CONTEXT_FILL = "#ffffff"  # neighbouring districts: outlines only, never mistaken for a class colour
+HIGHLIGHT = "#d55e00"
+MARGIN = 0.45
+FOOTER_TOP = 1.1  # inches from the bottom of the page
+LANDSCAPE_PANEL = 3.0
+PORTRAIT_BLOCK = 1.85  # legend and locator under the map
+INSET = (2.1, 1.75)  # locator width, height
+
+
+DERIVED_HATCH = "\\\\\\"  # derived values: back-slanted lines (no data: forward-slanted)
 
 
 def _wrap(text: str, width_in: float, size: float) -> str:
@@ -34,27 +47,35 @@ def _wrap(text: str, width_in: float, size: float) -> str:
     return "\n".join(textwrap.wrap(text, chars))
 
 
-def _layout(orientation: str) -> dict:
-    """Return the page regions in inches: header, map, legend panel and footer."""
-    width, height = page_inches(orientation)
-    margin = 0.45
+def _layout(orientation: str, header_bottom: float, inset: bool) -> dict:
+    """Return the page regions in inches below the header: map, legend, locator inset, footer.
+
+    The map takes all the room left by the header, the legend and the footer.
+    """
+    width, _ = page_inches(orientation)
+    text_width = width - 2 * MARGIN
+    map_top = header_bottom - 0.12
     if orientation == "landscape":
-        panel = 3.0
+        map_box = (MARGIN, FOOTER_TOP + 0.2, text_width - LANDSCAPE_PANEL - 0.2, map_top - FOOTER_TOP - 0.2)
+        panel_x = width - MARGIN - LANDSCAPE_PANEL
         return {
-            "title": (margin, height - margin),
-            "text_width": width - 2 * margin,
-            "map": (margin, 1.25, width - 2 * margin - panel - 0.2, height - 1.25 - 1.35),
-            "legend": (width - margin - panel, height - 1.35, panel),
+            "text_width": text_width,
+            "map": map_box,
+            "legend": (panel_x, map_top, LANDSCAPE_PANEL),
             "legend_cols": 1,
-            "footer": (margin, 1.05),
+            "inset": (panel_x, FOOTER_TOP + 0.25, LANDSCAPE_PANEL, INSET[1] + 0.3) if inset else None,
+            "footer": (MARGIN, FOOTER_TOP),
         }
+    block_bottom = FOOTER_TOP + 0.15
+    map_bottom = block_bottom + PORTRAIT_BLOCK + 0.1
+    legend_width = text_width - (INSET[0] + 0.2 if inset else 0)
     return {
-        "title": (margin, height - margin),
-        "text_width": width - 2 * margin,
-        "map": (margin, 2.9, width - 2 * margin, height - 2.9 - 1.45),
-        "legend": (margin, None, width - 2 * margin),  # just under the drawn map
+        "text_width": text_width,
+        "map": (MARGIN, map_bottom, text_width, map_top - map_bottom),
+        "legend": (MARGIN, map_bottom - 0.12, legend_width),
         "legend_cols": 2,
-        "footer": (margin, 1.1),
+        "inset": (width - MARGIN - INSET[0], block_bottom, INSET[0], INSET[1]) if inset else None,
+        "footer": (MARGIN, FOOTER_TOP),
     }
 
 
@@ -63,16 +84,25 @@ def _fraction(fig: Figure, x: float, y: float) -> tuple[float, float]:
     return x / width, y / height
 
 
-def _header(fig: Figure, view: MapView, layout: dict) -> None:
-    x, y = _fraction(fig, *layout["title"])
-    title = fig.text(x, y, _wrap(view.title, layout["text_width"], 17), va="top", ha="left",
+def _header(fig: Figure, view: MapView, options: ExportOptions) -> float:
+    """Draw the issuing office line (if set), the title and the subtitle; return the header's bottom in inches."""
+    width, height = fig.get_size_inches()
+    text_width = width - 2 * MARGIN
+    top = height - MARGIN
+    renderer = fig.canvas.get_renderer()
+    if options.header:
+        office = fig.text(MARGIN / width, top / height, _wrap(options.header, text_width, 10), va="top", ha="left",
+                          fontproperties=font(10, "bold"), color=INK, gid="issuing-office")
+        top = office.get_window_extent(renderer).y0 / fig.dpi - 0.1
+    title = fig.text(MARGIN / width, top / height, _wrap(view.title, text_width, 17), va="top", ha="left",
                      fontproperties=font(17, "bold"), color=INK)
-    lines = title.get_text().count("\n") + 1
+    top = title.get_window_extent(renderer).y0 / fig.dpi - 0.08
     subtitle = view.subtitle
     if view.illustrative:
         subtitle += " · " + translate("illustrative_badge", view.lang)
-    _, y2 = _fraction(fig, 0, layout["title"][1] - 0.32 * lines - 0.06)
-    fig.text(x, y2, subtitle, va="top", ha="left", fontproperties=font(11.5), color=MUTED)
+    sub = fig.text(MARGIN / width, top / height, _wrap(subtitle, text_width, 11.5), va="top", ha="left",
+                   fontproperties=font(11.5), color=MUTED)
+    return sub.get_window_extent(renderer).y0 / fig.dpi - 0.05
 
 
 def _footer_lines(view: MapView, today: dt.date) -> list[tuple[str, str, str]]:
@@ -86,6 +116,10 @@ def _footer_lines(view: MapView, today: dt.date) -> list[tuple[str, str, str]]:
             INK,
         )
     ]
+    if view.units != LEGACY_EDITION:
+        lines.append((t("boundaries_derived_note"), "bold", WARN))
+    if view.not_carried:
+        lines.append((f"{t('not_carried_title')}. {view.not_carried}", "bold", WARN))
     if view.illustrative:
         lines.append((f"{t('illustrative_badge')}: {t('illustrative_note')}", "bold", WARN))
     lines.append((t("export_footer", date=date_text(today, lang), crs=METRIC_CRS), "normal", MUTED))
@@ -113,59 +147,23 @@ def _legend(fig: Figure, ax, view: MapView, layout: dict) -> None:
     if cls.not_applicable is not None and cls.not_applicable.count:
         handles.append(Patch(facecolor=cls.not_applicable.color, edgecolor="#888888", linewidth=0.6, linestyle=":"))
         labels.append(f"{cls.not_applicable.label} ({cls.not_applicable.count})")
+    if view.derived:
+        handles.append(Patch(facecolor="#ffffff", edgecolor="#444444", linewidth=0.6, hatch=DERIVED_HATCH))
+        labels.append(translate("derived_legend", view.lang))
     unit = view.indicator.unit_label(view.lang)
     title = translate("legend", view.lang) + (f" ({unit})" if unit else "")
     x_in, y_in, width_in = layout["legend"]
-    if y_in is None:
-        y_in = ax.get_position().y0 * fig.get_size_inches()[1] - 0.15
     x, y = _fraction(fig, x_in, y_in)
     legend = fig.legend(
         handles, labels, loc="upper left", bbox_to_anchor=(x, y), ncols=layout["legend_cols"],
         title=title, prop=font(9), title_fontproperties=font(10, "bold"), alignment="left",
         frameon=False, borderaxespad=0, borderpad=0, handlelength=2.2, handleheight=1.2, labelspacing=0.55,
     )
-    if view.indicator.is_numeric:
+    if view.indicator.is_numeric and cls.scheme:
         scheme = f"{translate('scheme_' + cls.scheme, view.lang)}, {cls.k} {translate('classes', view.lang)}"
         bottom = legend.get_window_extent(fig.canvas.get_renderer()).y0 / fig.dpi
         x, y = _fraction(fig, x_in, bottom - 0.1)
         fig.text(x, y, _wrap(scheme, width_in, 8.5), va="top", ha="left", fontproperties=font(8.5), color=MUTED)
-
-
-def _short_name(name: str, unit_type: str | None) -> str:
-    """Return a commune name without its type ("Xã Xuất Lễ" -> "Xuất Lễ") for labels."""
-    prefix = f"{unit_type} " if unit_type else ""
-    return name[len(prefix):] if prefix and name.startswith(prefix) else name
-
-
-def _label_color(fill: str) -> str:
-    r, g, b = to_rgb(fill)
-    return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else INK
-
-
-def _draw_labels(fig: Figure, ax, frame) -> int:
-    """Label each commune at its most interior point where the label fits inside it; return the count."""
-    ax.apply_aspect()
-    renderer = fig.canvas.get_renderer()
-    to_data = ax.transData.inverted()
-    geoms = frame.geometry.values
-    centres = shapely.get_point(shapely.maximum_inscribed_circle(geoms, 20.0), 0)
-    pad = 1.5 * fig.dpi / 72
-    drawn = 0
-    for geom, centre, name, unit_type, fill in zip(
-        geoms, centres, frame["commune_name"], frame["commune_type"], frame["color"]
-    ):
-        short = _short_name(str(name), None if unit_type is None else str(unit_type))
-        candidates = [short] + ([short.replace(" ", "\n", 1)] if " " in short else [])
-        for text in candidates:
-            artist = ax.text(centre.x, centre.y, text, ha="center", va="center", fontproperties=font(6.5),
-                             color=_label_color(fill), linespacing=1.0, multialignment="center")
-            box = artist.get_window_extent(renderer).expanded(1, 1)
-            (x0, y0), (x1, y1) = to_data.transform([[box.x0 - pad, box.y0 - pad], [box.x1 + pad, box.y1 + pad]])
-            if geom.contains(shapely.box(x0, y0, x1, y1)):
-                drawn += 1
-                break
-            artist.remove()
-    return drawn
 
 
 def _nice_length(span: float) -> float:
@@ -223,37 +221,113 @@ def _north_arrow(ax, geoms, angle: float, lang: str) -> None:
                 textcoords="offset points", ha="center", va="bottom", fontproperties=font(11, "bold"), color=INK)
 
 
+@functools.cache
+def _read_districts(path: str, mtime: float) -> gpd.GeoDataFrame:
+    return gpd.read_file(path, engine="pyogrio").to_crs(METRIC_CRS)
+
+
+def province_districts(geodata_dir: str) -> gpd.GeoDataFrame | None:
+    """Return the district outlines of the province (geodata/districts_2021.geojson), or None if absent."""
+    path = Path(geodata_dir or ".") / "districts_2021.geojson"
+    if not geodata_dir or not path.exists():
+        return None
+    return _read_districts(str(path), path.stat().st_mtime)
+
+
+def _draw_context(ax, districts: gpd.GeoDataFrame, focus: str) -> gpd.GeoDataFrame:
+    """Draw the other districts of the province in light grey under the map; return them."""
+    others = districts[districts["district_code"] != focus]
+    others.plot(ax=ax, facecolor=CONTEXT_FILL, edgecolor="#9a9a9a", linewidth=0.5, zorder=0)
+    return others
+
+
 def _draw_map(ax, frame) -> None:
     data = frame[frame["cls"] >= 0]
     nodata = frame[frame["cls"] < 0]
     if len(data):
-        data.plot(ax=ax, color=list(data["color"]), edgecolor="#444444", linewidth=0.35)
+        data.plot(ax=ax, color=list(data["color"]), edgecolor="#444444", linewidth=0.35, zorder=1)
+    derived = data[data["derived"]] if "derived" in data else data.iloc[:0]
+    if len(derived):  # derived values hatched over their colour
+        derived.plot(ax=ax, facecolor="none", edgecolor="#444444", linewidth=0.35, hatch=DERIVED_HATCH, zorder=1)
     if len(nodata):
-        nodata.plot(ax=ax, facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.35, linestyle="--", hatch="////")
-    frame[["district_code", "geometry"]].dissolve("district_code").boundary.plot(ax=ax, color=INK, linewidth=0.9)
-    minx, miny, maxx, maxy = frame.total_bounds
-    padx, pady = (maxx - minx) * 0.03, (maxy - miny) * 0.03
-    ax.set_xlim(minx - padx, maxx + padx)
-    ax.set_ylim(miny - pady, maxy + pady)
-    ax.set_aspect("equal")
-    ax.set_anchor("N")
+        nodata.plot(ax=ax, facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.35, linestyle="--", hatch="////",
+                    zorder=1)
+    if frame["district_code"].notna().any():
+        frame[["district_code", "geometry"]].dissolve("district_code").boundary.plot(ax=ax, color=INK, linewidth=0.9,
+                                                                                     zorder=2)
+    _fill_box(ax, frame.total_bounds)
     ax.set_axis_off()
+
+
+def _fill_box(ax, bounds, pad: float = 0.03) -> None:
+    """Set the map extent around `bounds` to the shape of the axes box, so that the map fills its box."""
+    minx, miny, maxx, maxy = bounds
+    width, height = (maxx - minx) * (1 + 2 * pad), (maxy - miny) * (1 + 2 * pad)
+    pos = ax.get_position(original=True)
+    fig_w, fig_h = ax.figure.get_size_inches()
+    ratio = (pos.height * fig_h) / (pos.width * fig_w)
+    if height / width < ratio:
+        height = width * ratio
+    else:
+        width = height / ratio
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    ax.set_xlim(cx - width / 2, cx + width / 2)
+    ax.set_ylim(cy - height / 2, cy + height / 2)
+    ax.set_aspect("equal")
+    ax.apply_aspect()
+
+
+def _locator(fig: Figure, rect: tuple, districts: gpd.GeoDataFrame, focus: str, province: str, lang: str) -> None:
+    """Draw the locator inset: the province's districts, the mapped one highlighted."""
+    x, y, w, h = rect
+    fw, fh = fig.get_size_inches()
+    title_h = 0.25
+    ax = fig.add_axes((x / fw, y / fh, w / fw, (h - title_h) / fh), gid="locator-inset", label="locator")
+    districts.plot(ax=ax, facecolor="#e4e4e4", edgecolor="#ffffff", linewidth=0.5)
+    districts[districts["district_code"] == focus].plot(ax=ax, facecolor=HIGHLIGHT, edgecolor=INK, linewidth=0.6)
+    districts.dissolve().boundary.plot(ax=ax, color="#777777", linewidth=0.6)
+    ax.set_aspect("equal")
+    ax.set_anchor("SW")
+    ax.set_axis_off()
+    fig.text(x / fw, (y + h) / fh, translate("export_locator", lang, province=province), va="top", ha="left",
+             fontproperties=font(8.5, "bold"), color=MUTED)
+
+
+def _reserved(fig: Figure, ax) -> Placement:
+    """Return the label placement with the scale bar and north arrow already reserved."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [a.get_window_extent(renderer) for a in ax.artists + [t for t in ax.texts]]
+    return Placement(boxes, ax.get_window_extent(renderer))
 
 
 def draw_figure(view: MapView, options: ExportOptions, today: dt.date) -> tuple[Figure, int]:
     """Draw the A4 page of a map view; return the figure and the number of commune labels drawn."""
     fig = Figure(figsize=page_inches(options.orientation), dpi=options.dpi, facecolor="white")
-    FigureCanvasAgg(fig)
-    layout = _layout(options.orientation)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw_idle = lambda *args, **kwargs: None  # geopandas redraws the page after each layer; draw it once, when saved
+    districts = province_districts(options.geodata_dir)
+    whole_province = view.district == "all"
+    inset = districts is not None and not whole_province and (districts["district_code"] == view.district).any()
+    layout = _layout(options.orientation, _header(fig, view, options), inset)
     x, y, w, h = layout["map"]
     fw, fh = fig.get_size_inches()
-    ax = fig.add_axes((x / fw, y / fh, w / fw, h / fh))
+    ax = fig.add_axes((x / fw, y / fh, w / fw, h / fh), label="map")
     frame = view.frame.to_crs(METRIC_CRS)
+    context = _draw_context(ax, districts, view.district) if inset else None
     _draw_map(ax, frame)
-    labels = _draw_labels(fig, ax, frame)
     _scale_bar(ax, frame.geometry.values, view.lang)
     _north_arrow(ax, frame.geometry.values, _true_north(frame.total_bounds), view.lang)
-    _header(fig, view, layout)
+    renderer = fig.canvas.get_renderer()
+    placement = _reserved(fig, ax)
+    if whole_province:
+        outlines = frame[["district_code", "district_name", "geometry"]].dissolve("district_code").reset_index()
+        draw_district_names(ax, renderer, outlines, placement)
+    elif context is not None:
+        draw_district_names(ax, renderer, context, placement, size=7.5, color=MUTED, weight="normal")
+    labels = draw_commune_labels(ax, renderer, frame, placement)
+    if inset:
+        province = str(frame["province_name"].iloc[0]).removeprefix("Tỉnh ") if "province_name" in frame else ""
+        _locator(fig, layout["inset"], districts, view.district, province, view.lang)
     _legend(fig, ax, view, layout)
     _footer(fig, view, layout, today)
-    return fig, labels
+    return fig, len(labels)

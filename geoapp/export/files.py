@@ -11,7 +11,8 @@ import matplotlib
 import geoapp
 from geoapp.cache import Cache, CacheKey, file_cache
 from geoapp.data.dataset import Dataset
-from geoapp.export.options import FORMATS, ExportOptions
+from geoapp.export.options import FORMATS, ExportOptions, check_unit_count
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.export.print_page import render_static
 from geoapp.export.standalone import standalone_html
 from geoapp.maps.view import build_map_view
@@ -31,6 +32,8 @@ class ExportFile:
 def export_filename(request: MapRequest, options: ExportOptions) -> str:
     """Return the download name, e.g. ntm_level_2021_183_a4-landscape.pdf."""
     parts = [request.indicator, str(request.year), request.district]
+    if request.area.units != LEGACY_EDITION:  # ntm_level_2021_183_units2025_a4-landscape.pdf
+        parts.append(f"units{request.area.units}")
     if options.fmt in ("pdf", "svg", "png"):
         parts.append(f"a4-{options.orientation}")
     if options.fmt == "png":
@@ -50,10 +53,11 @@ def export_map(
     cache: Cache | None = None,
 ) -> ExportFile:
     """Return an export of one map request (cached per data version, request, options and language)."""
+    check_unit_count(len(request.area.communes(dataset)), settings)
     today = today or dt.date.today()
     html = options.fmt == "html"
     made_with = digest(
-        geoapp.__version__, matplotlib.__version__, today.isoformat(),
+        geoapp.__version__, matplotlib.__version__, today.isoformat(), options.header,
         (profile_url, settings["TILES"], settings["TILES_ATTRIBUTION"], settings["COORD_DECIMALS"]) if html else None,
     )
     key = CacheKey(dataset.version, request.key, f"{options.variant}-{made_with}", request.lang)

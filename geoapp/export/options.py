@@ -21,11 +21,13 @@ DEFAULT_DPI = 300
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """What kind of file to make: format, resolution and page orientation."""
+    """What kind of file to make: format, resolution, page orientation, and the page's settings."""
 
     fmt: str
     dpi: int
     orientation: str
+    header: str = ""  # the issuing office printed above the title (ISSUING_OFFICE setting)
+    geodata_dir: str = ""  # where the province's district outlines are (locator inset, context)
 
     @property
     def variant(self) -> str:
@@ -77,7 +79,15 @@ def parse_options(fmt: str, dpi: object, orientation: object, settings: dict) ->
     width, height = pixel_size(orientation, dpi)
     if fmt == "png" and width * height > limit:
         raise BadRequest("error_export_pixels", width=width, height=height, max=f"{limit / 1e6:g}")
-    return ExportOptions(fmt, dpi, orientation)
+    header = str(settings.get("ISSUING_OFFICE") or "").strip()
+    return ExportOptions(fmt, dpi, orientation, header, str(settings.get("GEODATA_DIR") or ""))
+
+
+def check_unit_count(count: int, settings: dict) -> None:
+    """Refuse an export of more units than EXPORT_MAX_UNITS: it would cost seconds of server time."""
+    limit = int(settings["EXPORT_MAX_UNITS"])
+    if count > limit:
+        raise BadRequest("error_export_units", count=count, max=limit)
 
 
 def parse_export_options(fmt: str, args: Mapping, settings: dict) -> ExportOptions:

@@ -55,6 +55,24 @@ def content_policy(tiles: str) -> str:
     )
 
 
+def public_profile_url(public_url: str | None, lang: str, edition: str = "") -> str | None:
+    """Return the unit profile address on the site's public address ({code} placeholder), or None.
+
+    A file made for offline use links only to the configured public site, never to whatever host made it.
+    `edition` is the units edition of a non-default edition ("" for the default one: /communes/{code}).
+    """
+    if not public_url or not public_url.strip():
+        return None
+    path = f"{edition}/" if edition else ""
+    return f"{public_url.strip().rstrip('/')}/communes/{path}{{code}}?lang={lang}"
+
+
+def class_label(view: MapView, cls: int) -> str:
+    """Return the legend label of a class index (no data for a negative one)."""
+    classification = view.classification
+    return classification.nodata.label if cls < 0 else classification.entries[cls].label
+
+
 def date_text(day: dt.date, lang: str) -> str:
     """Return a date as readers of `lang` write it (vi: 05/03/2024, en: 2024-03-05)."""
     return day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
@@ -80,6 +98,8 @@ def standalone_html(
     return template.render(
         view=view,
         lang=lang,
+        profile_url=profile_url,
+        class_label=functools.partial(class_label, view),
         _=lambda key, **params: translate(key, lang, **params),
         csp=content_policy(settings["TILES"]),
         export_date=date_text(today, lang),

@@ -38,7 +38,7 @@ def sniff(raw: bytes) -> str | None:
         return ZIP
     if raw[:16] == b"SQLite format 3\x00":
         return SQLITE
-    if raw.removeprefix(_BOM).lstrip(b" \t\r\n")[:1] == b"{":
+    if head(raw).removeprefix(_BOM).lstrip(b" \t\r\n")[:1] == b"{":
         return JSON
     return None
 
@@ -97,10 +97,49 @@ def megabytes(size: int) -> float:
     return round(size / (1024 * 1024), 1)
 
 
+class MappedFile(io.RawIOBase):
+    """A read-only file over a memory-mapped upload (zipfile needs seekable(), which mmap lacks)."""
+
+    def __init__(self, mapping) -> None:
+        super().__init__()
+        self.mapping = mapping
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.mapping[self.position:self.position + len(buffer)]
+        buffer[:len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: len(self.mapping)}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+
+def as_file(raw):
+    """Return a file-backed upload (an mmap) as a seekable file object."""
+    return MappedFile(raw)
+
+
+def head(raw, size: int = 4096) -> bytes:
+    """Return the first bytes of an upload (bytes or a file-backed mmap) without copying the rest."""
+    return bytes(raw[:size])
+
+
 def open_zip(raw: bytes) -> zipfile.ZipFile:
     """Open zip bytes; raise Invalid if they are not a readable archive."""
     try:
-        return zipfile.ZipFile(io.BytesIO(raw))
+        return zipfile.ZipFile(io.BytesIO(raw) if isinstance(raw, bytes) else as_file(raw))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError) as exc:
         raise Invalid("upload_zip_corrupt", detail=str(exc)) from None
 

@@ -52,8 +52,11 @@ def repair(geoms) -> tuple[np.ndarray, list[dict]]:
         reason = shapely.is_valid_reason(geom)
         fixed = polygonal_only(shapely.make_valid(geom, method="structure", keep_collapsed=False))
         out[i] = fixed
+        before = abs(float(geom.area))
+        change = round((float(fixed.area) - before) / before * 100, 2) if before > 0 else None
         repairs.append({"position": i, "reason": reason, "repair": REPAIR_METHOD,
-                        "result_type": fixed.geom_type, "result_empty": bool(fixed.is_empty)})
+                        "result_type": fixed.geom_type, "result_empty": bool(fixed.is_empty),
+                        "area_change_pct": change})
     return out, repairs
 
 
@@ -77,11 +80,15 @@ def _text_hits(frame: pd.DataFrame, pattern: re.Pattern) -> list[dict]:
     """Return the text values matching `pattern`: {position, field, value}."""
     found = []
     skip = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    for col in frame.columns:
+    for position, col in enumerate(frame.columns):  # by position: a table may repeat a column name
         if col == skip:
             continue
-        for i, value in enumerate(frame[col]):
-            if isinstance(value, str) and pattern.search(value):
+        values = frame.iloc[:, position]
+        hits = {v for v in pd.unique(values.to_numpy(dtype=object)) if isinstance(v, str) and pattern.search(v)}
+        if not hits:
+            continue  # the usual case, decided once per distinct value
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value in hits:
                 found.append({"position": i, "field": str(col), "value": value[:200]})
     return found
 
@@ -114,21 +121,30 @@ def coverage(frame: gpd.GeoDataFrame, focus: np.ndarray) -> dict:
     geoms = equal_area(frame)
     codes, names = frame["commune_code"].tolist(), frame["commune_name"].tolist()
     edges = shapely.coverage_invalid_edges(geoms)
+    flawed = ~shapely.is_empty(edges)
     invalid_edges = [
         {"code": codes[i], "name": names[i], "length_m": round(float(shapely.length(edges[i])), 1)}
-        for i in np.flatnonzero(focus & ~shapely.is_empty(edges))
+        for i in np.flatnonzero(focus & flawed)
     ]
     return {
         "valid": not invalid_edges,
         "invalid_edges": invalid_edges,
-        "overlaps": _overlaps(geoms, focus, codes, names),
-        "gaps": _gaps(geoms, focus, codes),
+        "overlaps": _overlaps(geoms, focus, flawed, codes, names),
+        "gaps": _gaps(geoms, focus, codes, flawed),
     }
 
 
-def _overlaps(geoms, focus, codes, names) -> list[dict]:
+def _overlaps(geoms, focus, flawed, codes, names) -> list[dict]:
+    """Return overlapping pairs. A unit can only overlap another where the coverage check found a
+    flawed edge (matching edges cannot cross), so only pairs with a flawed unit are intersected."""
+    candidates = np.flatnonzero(flawed)
+    if not len(candidates):
+        return []
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
+    left, right = tree.query(geoms[candidates], predicate="intersects")
+    left = candidates[left]
+    pairs = np.unique(np.column_stack([np.minimum(left, right), np.maximum(left, right)]), axis=0)
+    left, right = pairs[:, 0], pairs[:, 1]
     keep = (left < right) & (focus[left] | focus[right])
     left, right = left[keep], right[keep]
     shared = shapely.intersection(geoms[left], geoms[right])
@@ -141,8 +157,19 @@ def _overlaps(geoms, focus, codes, names) -> list[dict]:
     return sorted(found, key=lambda o: -o["area_m2"])
 
 
-def _gaps(geoms, focus, codes) -> list[dict]:
-    union = shapely.union_all(geoms)
+def coverage_union(geoms, flawed: np.ndarray):
+    """Return the union of the units: the units whose edges all match their neighbours' are
+    joined by matching edges (coverage_union_all, linear in the vertices); only the flawed
+    ones are overlaid."""
+    clean = shapely.coverage_union_all(geoms[~flawed])
+    if not flawed.any():
+        return clean
+    return shapely.union_all([clean, shapely.union_all(geoms[flawed])])
+
+
+def _gaps(geoms, focus, codes, flawed) -> list[dict]:
+    """Return the holes of the union that touch a `focus` unit."""
+    union = coverage_union(geoms, flawed)
     holes = [shapely.Polygon(ring).difference(union) for poly in shapely.get_parts(union) for ring in poly.interiors]
     holes = [h for h in holes if h.area >= MIN_AREA_M2]
     if not holes:

@@ -16,10 +16,14 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
 from geoapp.ingest import encodings as legacy_encoding
+from geoapp.ingest import changes as confirmable
 from geoapp.ingest import geometry as validate
+from geoapp.ingest import location
+from geoapp.ingest.raw_text import geojson_control_characters
 from geoapp.ingest.crs import CRS_PRESETS, preset_names, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
+from geoapp.data.distinct import once_per_value
 from geoapp.data.names import normalize_code, normalize_name
 from geoapp.storage.base import BOUNDARY_COLUMNS, boundary_frame
 from geoapp.ingest.report import (
@@ -40,7 +44,8 @@ _DISTRICT_PREFIX = re.compile(r"^(?:huyện|thành phố|thị xã|quận)\s+", 
 
 def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encoding: str = "auto",
                      code_field: str | None = None, name_field: str | None = None, layer: str | None = None,
-                     district: str | None = None, published=None, limits: Limits = Limits()) -> Check:
+                     district: str | None = None, published=None, limits: Limits = Limits(),
+                     confirm: str | None = None) -> Check:
     """Read and check an uploaded boundary layer; return the merged layer to publish and the report."""
     found = Findings(filename=str(filename))
     frame = None
@@ -52,15 +57,28 @@ def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encod
         found.report["format"] = fmt
         with tempfile.TemporaryDirectory(prefix="geoapp-upload-") as tmp:
             source = open_source(fmt, raw, Path(tmp), limits)
+            if fmt == GEOJSON:
+                _check_raw_control_characters(raw)
             name = pick_layer(source, layer)
             found.report["layer"] = name
             read = read_layer(source, name, Path(tmp), limits)
         decode_text(read, encoding, found)
         frame = _check_layer(read, found, crs=crs, code_field=code_field, name_field=name_field,
-                             district=district, published=published)
+                             district=district, published=published, confirm=confirm)
+        if frame is not None:
+            scope = frame[frame["district_code"].isin(found.report.get("scope", []))]
+            confirmable.check_changes(published, scope, found.report.get("invalid", []), found,
+                                      tolerance_pct=limits.max_area_change_pct, confirm=confirm)
     except GeoappError as exc:
         found.error(exc.key, **exc.params)
     return found.check("boundaries", frame)
+
+
+def _check_raw_control_characters(raw: bytes) -> None:
+    hits = geojson_control_characters(raw)
+    if hits:
+        raise Invalid("upload_control_characters_features", count=len(hits),
+                      features=capped(f"#{h['feature']} {h['field']}: {h['value']}" for h in hits))
 
 
 @dataclass
@@ -95,7 +113,7 @@ def _fields(frame: gpd.GeoDataFrame, code_field, name_field, found: Findings) ->
     return _Fields(**roles)
 
 
-def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, district, published):
+def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, district, published, confirm=None):
     """Run every check on a decoded layer; return the merged frame (meaningful only without errors)."""
     frame = layer.frame
     found.report["feature_count"] = len(frame)
@@ -106,11 +124,15 @@ def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, 
     _check_markup(frame, found)
     check_control_characters(frame, found)
     wgs84 = _to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=frame.crs), layer, crs, found)
+    if any(i.key == "upload_crs_outside" for i in found.issues):
+        location.suggest_preset_for_area(geoms, found, district=district, crs_option=crs)
     if wgs84 is None or found.failed:
         return None
     units = _units(frame, fields, codes, names, wgs84, published, district, found)
     if found.failed:
         return None
+    location.check_location(units, found, published=published, source_geoms=geoms, crs_option=crs,
+                            confirm=confirm)
     return _merge_boundaries(units, published, found)
 
 
@@ -165,16 +187,24 @@ def _check_codes(frame, fields: _Fields, found: Findings) -> list[str | None]:
     return codes
 
 
+def _column_texts(frame, col: str | None) -> list[str]:
+    """Return a column's values as clean text, one per feature ("" for every feature when there is no column)."""
+    if not col:
+        return [""] * len(frame)
+    return once_per_value(frame[col], text_value).tolist()
+
+
 def _names(frame, fields: _Fields, codes, published, found: Findings) -> list[str]:
     """Return the unit names (from the file, else the published layer) and list them normalised."""
     known = _published_by_code(published)
+    known_names = dict(zip(known.index, known["commune_name"]))
     names = []
-    for i, code in enumerate(codes):
-        name = text_value(frame[fields.name].iloc[i]) if fields.name else ""
-        if not name and code in known.index:
-            name = text_value(known.at[code, "commune_name"])
+    for name, code in zip(_column_texts(frame, fields.name), codes):
+        if not name and code in known_names:
+            name = text_value(known_names[code])
         names.append(name)
-    found.report["names"] = [{"code": c, "name": n, "normalized": normalize_name(n)} for c, n in zip(codes, names)]
+    normalized = once_per_value(pd.Series(names, dtype=object), normalize_name).tolist()
+    found.report["names"] = [{"code": c, "name": n, "normalized": k} for c, n, k in zip(codes, names, normalized)]
     unnamed = [c or f"#{i + 1}" for i, (c, n) in enumerate(zip(codes, names)) if not n]
     if unnamed:
         found.error("upload_name_missing", count=len(unnamed), codes=capped(unnamed))
@@ -277,9 +307,11 @@ def _units(frame, fields: _Fields, codes, names, wgs84, published, district, fou
     districts, district_names = _district_lookup(published)
     default_province = next(iter(districts.values()), None)
 
+    texts = {role: _column_texts(frame, getattr(fields, role)) for role in (
+        "district_code", "district_name", "commune_type", "province_code", "province_name", "boundary_quality")}
+
     def column(role: str, i: int) -> str:
-        col = getattr(fields, role)
-        return text_value(frame[col].iloc[i]) if col else ""
+        return texts[role][i]
 
     rows, unknown, malformed = [], [], []
     for i, (code, name) in enumerate(zip(codes, names)):

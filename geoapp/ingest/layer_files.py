@@ -78,14 +78,25 @@ def _open_geojson(raw: bytes, tmp: Path, limits: Limits) -> Source:
     if depth > limits.max_json_depth:
         raise Invalid("upload_json_too_deep", max=limits.max_json_depth)
     transcoded = False
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raw, transcoded = raw.decode("latin-1").encode("utf-8"), True
+    if not utf8(raw):
+        raw, transcoded = str(memoryview(raw), "latin-1").encode("utf-8"), True
     path = tmp / "upload.geojson"
     path.write_bytes(raw)
     crs_member = re.search(rb'"crs"\s*:', raw) is not None
     return Source(GEOJSON, {"upload": path}, crs_member=crs_member, transcoded=transcoded)
+
+
+def utf8(raw, chunk: int = 1 << 22) -> bool:
+    """True when the bytes are valid UTF-8, checked chunk by chunk (no copy of a large upload)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(view), chunk):
+            decoder.decode(view[start:start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _open_shapefiles(raw: bytes, tmp: Path, limits: Limits) -> Source:

@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 import secrets
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+import pandas as pd
+import pyogrio
 
 from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
-from geoapp.ingest import Check, Limits, check_boundaries, check_indicators
+from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicators
+from geoapp.ingest.changes import audit_detail as confirmed_changes
 from geoapp.ingest.geometry import same_geometry
-from geoapp.ingest.report import INFO, Issue
-from geoapp.storage.base import Store, check_kind
+from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
+from geoapp.ingest.report import INFO, jsonable
+from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 
 PENDING_TTL = 24 * 3600
 MAX_COMMENT = 1000
 OPTIONS = {
-    "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district"),
+    "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district", "confirm"),
     "indicators": ("mapping", "district"),
 }
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _META = "meta.json"
 _UPLOAD = "upload.bin"
+_REPORT = "check.json"
+_CHECKED = {"boundaries": "checked.gpkg", "indicators": "checked.csv"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,64 @@ class Pending:
     created: float
     author: str
     path: Path
-    raw: bytes = field(repr=False)  # the uploaded bytes, read once
+    versions: dict | None = None  # the published versions the dry run saw
+
+    @property
+    def raw(self):
+        """The uploaded bytes, mapped from the file rather than read into memory."""
+        return mapped(self.path / _UPLOAD)
+
+    @property
+    def upload_path(self) -> Path:
+        """Return the file holding the uploaded bytes."""
+        return self.path / _UPLOAD
+
+    def check(self) -> Check:
+        """Return the dry run's findings (issues and report; no frame)."""
+        return read_check(self.path / _REPORT, self.kind)
+
+    def checked_frame(self, versions: dict):
+        """Return the frame the dry run passed, if the published data is still what it saw; else None."""
+        path = self.path / _CHECKED[self.kind]
+        if self.versions != versions or not path.exists():
+            return None
+        return read_checked(path, self.kind)
+
+
+def mapped(path: Path):
+    """Return a file's bytes as a read-only memory map (bytes-like, paged in from disk as needed)."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def receive(stream, root: Path, max_bytes: int, chunk: int = 1 << 20) -> Path:
+    """Copy an upload stream to a new file under `root`, chunk by chunk; Invalid past `max_bytes`."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f".incoming-{secrets.token_hex(16)}"
+    size = 0
+    with open(path, "wb") as out:
+        while block := stream.read(chunk):
+            size += len(block)
+            if size > max_bytes:
+                out.close()
+                path.unlink()
+                raise Invalid("upload_too_large", size_mb=round(size / 2**20, 1), max_mb=round(max_bytes / 2**20, 1))
+            out.write(block)
+    return path
+
+
+def dry_run_stream(dataset: Dataset, kind: str, filename: str, stream, options: dict | None, *, root: Path,
+                   author: str = "", limits: Limits | None = None, quota: Quota | None = None) -> tuple[Pending, Check]:
+    """Check an upload read from a stream: written to disk once, mapped for the check, then kept as the pending upload."""
+    limits = limits or Limits()
+    path = receive(stream, root, limits.max_bytes)
+    try:
+        return dry_run(dataset, kind, filename, mapped(path), options, root=root, author=author, limits=limits,
+                       received=path, quota=quota)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def pending_root(settings: dict) -> Path:
@@ -51,7 +116,8 @@ def pending_root(settings: dict) -> Path:
 
 def limits_for(settings: dict) -> Limits:
     """Return the upload limits, with the size cap of MAX_UPLOAD_MB."""
-    return Limits(max_bytes=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    return Limits(max_bytes=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+                  max_area_change_pct=float(settings["MAX_AREA_CHANGE_PCT"]))
 
 
 def clean_filename(filename: str) -> str:
@@ -152,33 +218,78 @@ def dry_run(
     root: Path,
     author: str = "",
     limits: Limits | None = None,
+    received: Path | None = None,
+    quota: Quota | None = None,
+    replacing: str | None = None,
 ) -> tuple[Pending, Check]:
-    """Check an upload and keep it, its options and the version it saw, under a new token."""
+    """Check an upload and keep it, its options, its findings and the versions it saw, under a new token.
+
+    `received` is the file `raw` was mapped from: it is moved into the pending folder, not copied.
+    Raises QuotaFull, before checking anything, when the upload would not fit in the quota
+    of pending uploads (the author's rejected uploads are removed first: they cannot be published).
+    """
     filename = clean_filename(filename)
     options = clean_options(kind, options)
-    base, check = run_check(dataset, kind, filename, raw, options, limits)
+    quota = quota or Quota()
     purge_expired(root)
+    purge_rejected(root, quota, author=author)
+    ensure_room(root, quota, author, len(raw), replacing=replacing)
+    base, check = run_check(dataset, kind, filename, raw, options, limits)
     token = secrets.token_hex(16)
     meta = {"kind": kind, "filename": filename, "options": options, "base_version": base,
-            "created": time.time(), "author": author}
-    _write_pending(root, token, raw, meta)
-    return pending_of(root, token, meta, raw), check
+            "created": time.time(), "author": author, "versions": dict(dataset.versions), "ok": check.ok}
+    _write_pending(root, token, raw, meta, check, received)
+    return pending_of(root, token, meta), check
 
 
-def pending_of(root: Path, token: str, meta: dict, raw: bytes) -> Pending:
-    """Return the pending upload of its stored description and bytes."""
+def pending_of(root: Path, token: str, meta: dict) -> Pending:
+    """Return the pending upload of its stored description (its bytes stay in its folder)."""
     return Pending(token, meta["kind"], meta["filename"], meta["options"], meta["base_version"],
-                   meta["created"], meta.get("author", ""), root / token, raw)
+                   meta["created"], meta.get("author", ""), root / token, meta.get("versions"))
 
 
-def _write_pending(root: Path, token: str, raw: bytes, meta: dict) -> None:
-    """Write a pending upload into a temporary folder, then move it into place."""
+def _write_pending(root: Path, token: str, raw, meta: dict, check: Check, received: Path | None = None) -> None:
+    """Write a pending upload, its findings and the checked frame into a temporary folder, then move it into place."""
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{token}"
     tmp.mkdir()
-    (tmp / _UPLOAD).write_bytes(raw)
+    if received is not None:
+        os.replace(received, tmp / _UPLOAD)
+    else:
+        (tmp / _UPLOAD).write_bytes(raw)
+    write_check(tmp / _REPORT, check)
+    if check.ok and check.frame is not None:
+        write_checked(tmp / _CHECKED[check.kind], check.kind, check.frame)
     (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, root / token)
+
+
+def write_check(path: Path, check: Check) -> None:
+    """Write a check's issues and full report as JSON (every finding, not only the first ones)."""
+    data = {"kind": check.kind, "issues": [{"level": i.level, "key": i.key, "params": jsonable(i.params)} for i in check.issues],
+            "report": jsonable(check.report)}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def read_check(path: Path, kind: str) -> Check:
+    """Read the findings written by write_check (the frame is not part of them)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Check(kind, None, [Issue(i["level"], i["key"], i["params"]) for i in data["issues"]], data["report"])
+
+
+def write_checked(path: Path, kind: str, frame) -> None:
+    """Keep the frame a dry run passed, so that publishing does not check it again."""
+    if kind == "boundaries":
+        pyogrio.write_dataframe(frame, path, layer="checked", driver="GPKG")
+    else:
+        frame.to_csv(path, index=False)
+
+
+def read_checked(path: Path, kind: str):
+    """Read a frame written by write_checked, with the stored column types."""
+    if kind == "boundaries":
+        return boundary_frame(pyogrio.read_dataframe(path, layer="checked"))
+    return indicator_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
 
 
 def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending:
@@ -191,19 +302,21 @@ def load_pending(root: Path, token: str, *, now: float | None = None) -> Pending
         if (now or time.time()) - meta["created"] > PENDING_TTL:
             discard(root, token)
             raise NotFound("publish_error_pending_gone")
-        raw = (path / _UPLOAD).read_bytes()
+        if not (path / _UPLOAD).is_file():
+            raise OSError("upload missing")
     except (OSError, ValueError):
         raise NotFound("publish_error_pending_gone") from None
-    return pending_of(root, token, meta, raw)
+    return pending_of(root, token, meta)
 
 
 def recheck(
-    dataset: Dataset, root: Path, pending: Pending, options: dict | None = None, *, limits: Limits | None = None
+    dataset: Dataset, root: Path, pending: Pending, options: dict | None = None, *, limits: Limits | None = None,
+    quota: Quota | None = None,
 ) -> tuple[Pending, Check]:
     """Check a pending upload again (new options, or the data published since) under a new token."""
     options = pending.options if options is None else options
     new, check = dry_run(dataset, pending.kind, pending.filename, pending.raw, options,
-                         root=root, author=pending.author, limits=limits)
+                         root=root, author=pending.author, limits=limits, quota=quota, replacing=pending.token)
     discard(root, pending.token)
     return new, check
 
@@ -212,22 +325,28 @@ def publish_pending(
     store: Store, dataset: Dataset, pending: Pending, author: str, comment: str, *, root: Path,
     limits: Limits | None = None,
 ) -> int:
-    """Publish a pending upload after checking it again against the published dataset.
+    """Publish a pending upload: the frame its dry run passed, or, if other data was published
+    since (the boundaries under an indicator table), the upload checked again.
 
-    Raises Conflict when another version was published since the dry run (seen in the dataset,
-    or by the store itself when a publish happens in between).
+    Raises Conflict when another version of the same kind was published since the dry run (seen
+    in the dataset, or by the store itself when a publish happens in between).
     """
     comment = check_comment(comment)
-    current = dataset.versions[pending.kind]
+    versions = dict(dataset.versions)
+    current = versions[pending.kind]
     if current != pending.base_version:
         raise Conflict("error_publish_conflict", current=current or 0, base=pending.base_version or 0)
-    _, check = run_check(dataset, pending.kind, pending.filename, pending.raw, pending.options, limits)
-    if not check.ok:
-        raise Invalid("publish_error_has_errors", count=len(check.errors))
+    frame, check = pending.checked_frame(versions), pending.check()
+    if frame is None:
+        _, check = run_check(dataset, pending.kind, pending.filename, pending.raw, pending.options, limits)
+        if not check.ok:
+            raise Invalid("publish_error_has_errors", count=len(check.errors))
+        frame = check.frame
     if check.report.get("identical"):
         raise Invalid("publish_error_identical")
-    version = store.publish(pending.kind, check.frame, author=author, comment=comment,
+    version = store.publish(pending.kind, frame, author=author, comment=comment,
                             base_version=pending.base_version)
+    log_confirmation(store, pending.kind, check, author)
     discard(root, pending.token)
     return version
 
@@ -236,7 +355,16 @@ def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, 
     """Publish the frame of a passed check, on the version the check saw."""
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
-    return store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    log_confirmation(store, kind, check, author)
+    return version
+
+
+def log_confirmation(store: Store, kind: str, check: Check, author: str) -> None:
+    """Write the confirmed large changes of a published check, with their reason, to the audit log."""
+    detail = confirmed_changes(check.report)
+    if detail:
+        store.log(author, f"confirm {kind}", detail, check.report["confirmation"]["reason"])
 
 
 def rollback(
@@ -267,6 +395,9 @@ def purge_expired(root: Path, *, now: float | None = None) -> list[str]:
     for path in root.iterdir():
         if now - path.stat().st_mtime <= PENDING_TTL:
             continue
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)  # an upload left half-received
         removed.append(path.name)
     return removed

@@ -12,7 +12,7 @@ import pandas as pd
 from geoapp.ingest import archive, geometry as validate
 from geoapp.ingest import encodings as legacy_encoding
 from geoapp.errors import Invalid
-from geoapp.i18n import localized, translate
+from geoapp.i18n import format_number, localized, translate
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 MAX_LISTED = 20
@@ -32,7 +32,7 @@ class Issue:
 
     def to_dict(self, lang="en") -> dict:
         """Return the issue as JSON-safe data with its message."""
-        return {"level": self.level, "key": self.key, "message": self.message(lang), "params": _jsonable(self.params)}
+        return {"level": self.level, "key": self.key, "message": self.message(lang), "params": jsonable(self.params)}
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Limits:
     max_ratio: float = 100.0
     max_json_depth: int = 64
     max_features: int = 100_000
+    max_area_change_pct: float = 1.0
 
 
 @dataclass
@@ -80,7 +81,7 @@ class Check:
             "errors": [i.to_dict(lang) for i in self.errors],
             "warnings": [i.to_dict(lang) for i in self.warnings],
             "info": [i.to_dict(lang) for i in self.infos],
-            "report": _jsonable(self.report),
+            "report": jsonable(self.report),
         }
 
 
@@ -90,16 +91,16 @@ def _param_text(value: object, lang: str = "vi") -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_param_text(v, lang) for v in value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.6g}"
+        return str(int(value)) if value.is_integer() else format_number(float(f"{value:.6g}"), lang, decimals=None)
     return str(value)
 
 
-def _jsonable(value):
+def jsonable(value):
     """Return value with numpy and pandas scalars turned into plain Python (NaN -> None)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

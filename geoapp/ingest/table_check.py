@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.config import GEODATA_DIR
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
+from geoapp.data.distinct import once_per_value
+from geoapp.data.duplicates import describe_duplicates
 from geoapp.data.join import resolve
 from geoapp.data.names import normalize_name
 from geoapp.storage.base import INDICATOR_COLUMNS, indicator_frame
-from geoapp.ingest.table_files import read_table
+from geoapp.ingest.table_files import read_table, text_encoding
 from geoapp.ingest.report import (
     MAX_LISTED,
     Check,
@@ -39,6 +42,7 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
     frame = None
     try:
         check_size(raw, limits)
+        raw = bytes(raw)  # a table is read whole; the upload may be a memory map of the received file
         if archive.sniff(raw) == archive.ZIP:
             # An XLSX workbook is a zip with a few members per sheet: sizes and ratios are capped, not its member count.
             with archive.open_zip(raw) as book:
@@ -46,6 +50,8 @@ def check_indicators(filename: str, raw: bytes, *, mapping: dict | None = None, 
                                       max_ratio=limits.max_ratio, archive_bytes=len(raw))
         table = read_table(Path(str(filename)).name, raw)
         found.report.update(format=Path(str(filename)).suffix.lower().lstrip("."), rows=len(table))
+        if archive.sniff(raw) != archive.ZIP:
+            found.report["encoding"] = text_encoding(raw) or "utf-8/cp1258"
         check_control_characters(table, found, first_row=2)
         catalog = catalog or load_catalog(catalog_path(GEODATA_DIR))  # callers pass the published dataset's
         layout = _layout(table, mapping or {}, catalog, found)
@@ -103,7 +109,7 @@ def _long_values(table: pd.DataFrame, layout: _Layout, catalog: Catalog, filenam
     rows = pd.Series(np.arange(len(table)) + 2, index=table.index)
 
     def text(col):
-        return table[col].map(text_value) if col else pd.Series("", index=table.index)
+        return once_per_value(table[col], text_value) if col else pd.Series("", index=table.index)
 
     base = pd.DataFrame({
         "_row": rows, "year": text(cols["year"]), "status": text(cols["status"]),
@@ -171,6 +177,17 @@ def _number_text(text: str) -> str | None:
     return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+
+
+def decimal_comma_text(text: str) -> str | None:
+    """Return the canonical text of a number written with a decimal comma ("2,5", "1.234,5"), or None."""
+    compact = text.replace(" ", "")
+    if not _DECIMAL_COMMA.fullmatch(compact):
+        return None
+    return _number_text(compact.replace(".", "").replace(",", "."))
+
+
 def _category_value(indicator, text: str) -> str | None:
     key = normalize_name(text)
     for category in indicator.categories:
@@ -186,7 +203,16 @@ def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: Findings) 
         if indicator is None:
             continue
         if indicator.is_numeric:
-            converted = group["value"].map(_number_text)
+            converted = once_per_value(group["value"], _number_text)
+            comma = converted.isna() & group["value"].map(lambda v: decimal_comma_text(v) is not None)
+            if comma.any():
+                converted[comma] = group.loc[comma, "value"].map(decimal_comma_text)
+                found.info("upload_decimal_comma", indicator=ind_id, count=int(comma.sum()),
+                           rows=capped(group.loc[comma, "_row"].astype(int)),
+                           examples=capped(f"{a} → {b}" for a, b in zip(group.loc[comma, "value"], converted[comma])))
+                found.report.setdefault("decimal_comma", []).extend(
+                    {"row": int(r), "indicator": ind_id, "text": a, "value": b}
+                    for r, a, b in zip(group.loc[comma, "_row"], group.loc[comma, "value"], converted[comma]))
             _rows_issue(found, "upload_value_not_numeric", converted.isna(), group, "value", indicator=ind_id)
         else:
             converted = group["value"].map(lambda v, ind=indicator: _category_value(ind, v))
@@ -213,7 +239,7 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     if report.unmatched:
         found.warning("upload_rows_unmatched", count=len(report.unmatched), rows=capped(u["row"] for u in report.unmatched))
     if report.duplicates:
-        found.warning("upload_rows_duplicate", count=len(report.duplicates), rows=capped(d["row"] for d in report.duplicates))
+        _duplicates_issue(found, report.duplicates)
     if report.fuzzy:
         found.warning("upload_rows_fuzzy", count=len(report.fuzzy),
                       examples=capped(f"{f['row']}: {f['name']} → {f['matched_name']}" for f in report.fuzzy))
@@ -224,17 +250,32 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
     codes = dict(zip(matched["_row"], matched["commune_code"]))
     out = values.assign(commune_code=values["_row"].map(codes))
     out = out[out["commune_code"].notna()]
-    dup = out.duplicated(["commune_code", "indicator", "year"], keep="first")
+    keys = ["commune_code", "indicator", "year"]
+    dup = out.duplicated(keys, keep="first")
     if dup.any():
-        found.warning("upload_rows_duplicate", count=int(dup.sum()), rows=capped(out.loc[dup, "_row"].astype(int)))
+        values_only = out[["_row", "value", "status"]].set_index(out.index)
+        entries = describe_duplicates(values_only, out, keys)
+        for entry in entries:  # spreadsheet rows of the table, not of the long list of values
+            entry["row"], entry["kept_row"] = int(out.at[out.index[entry["row"] - 2], "_row"]), int(
+                out.at[out.index[entry["kept_row"] - 2], "_row"])
+        found.report["duplicate_values"] = entries
+        _duplicates_issue(found, entries)
     return out[~dup].reset_index(drop=True)
 
 
-def _same_value(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    x, y = _number_text(str(a)), _number_text(str(b))
-    return x is not None and x == y
+def _same_values(new: pd.Series, old: pd.Series) -> np.ndarray:
+    """Return, row by row, whether two value columns hold the same value (as text or as the same number)."""
+    new, old = new.astype(str), old.astype(str)
+    canon_new, canon_old = once_per_value(new, _number_text), once_per_value(old, _number_text)
+    return ((new == old) | (canon_new.notna() & (canon_new == canon_old))).to_numpy(dtype=bool)
+
+
+def _duplicates_issue(found: Findings, entries: list[dict]) -> None:
+    """Warn about dropped duplicate rows: the kept row of each, and those that disagree with it."""
+    pairs = [f"{e['row']} → {e['kept_row']}" for e in entries]
+    disagree = [f"{e['row']} ≠ {e['kept_row']} ({', '.join(e['differing'])})" for e in entries if e["disagree"]]
+    found.warning("upload_rows_duplicate", count=len(entries), rows=capped(pairs),
+                  disagree=len(disagree), differing=capped(disagree) or "-")
 
 
 def _merge_values(values: pd.DataFrame, published, found: Findings) -> pd.DataFrame:
@@ -247,9 +288,8 @@ def _merge_values(values: pd.DataFrame, published, found: Findings) -> pd.DataFr
                      indicator=old["indicator"].astype(object))
     both = new.merge(old[keys + ["value", "status"]], on=keys, how="left", suffixes=("", "_old"), indicator=True)
     present = (both["_merge"] == "both").to_numpy()
-    same = present & np.array([_same_value(a, b) and s == t for a, b, s, t in
-                               zip(both["value"], both["value_old"].fillna(""), both["status"], both["status_old"].fillna(""))],
-                              dtype=bool)
+    same = present & _same_values(both["value"], both["value_old"].fillna("")) & (
+        both["status"].astype(object) == both["status_old"].fillna("").astype(object)).to_numpy()
     changed = present & ~same
     replace = pd.MultiIndex.from_frame(both.loc[changed, keys])
     kept = old[~pd.MultiIndex.from_frame(old[keys]).isin(replace)]

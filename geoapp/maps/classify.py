@@ -26,6 +26,7 @@ NODATA_COLOR = "#bdbdbd"
 NODATA_CLASS = -1
 NOT_APPLICABLE_COLOR = "#ffffff"
 NOT_APPLICABLE_CLASS = -2
+JENKS_SAMPLE = 500  # Fisher-Jenks runs on at most this many values (about 0.3 s of CPU)
 
 # Sequential ColorBrewer palettes (colour-blind safe), 9 steps light -> dark.
 PALETTES = {
@@ -162,10 +163,29 @@ def _numeric_bins(values: np.ndarray, scheme: str, k: int, breaks: list[float] |
     elif scheme == "equal_interval":
         bins = mapclassify.EqualInterval(values, k=k).bins
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed": pure Python is fine here
-            bins = mapclassify.FisherJenks(values, k=k).bins
+        bins = natural_breaks(values, k)
     return sorted({float(b) for b in bins})
+
+
+def jenks_sample(values: np.ndarray, size: int = JENKS_SAMPLE) -> np.ndarray:
+    """Return at most `size` values spread evenly over the sorted values, with the minimum and maximum.
+
+    Deterministic: the same values give the same sample, so a map's classes never change between requests.
+    """
+    ordered = np.sort(np.asarray(values, dtype=float))
+    if len(ordered) <= size:
+        return ordered
+    return ordered[np.round(np.linspace(0, len(ordered) - 1, size)).astype(int)]
+
+
+def natural_breaks(values: np.ndarray, k: int) -> np.ndarray:
+    """Return Fisher-Jenks upper bounds, computed on a bounded sample (its cost grows with the square of the count)."""
+    sample = jenks_sample(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Numba not installed": pure Python is fine here
+        bins = np.asarray(mapclassify.FisherJenks(sample, k=min(k, len(np.unique(sample)))).bins, dtype=float)
+    bins[-1] = float(np.max(values))  # the top class ends at the largest value, not the sample's
+    return bins
 
 
 def integer_bins(bins: list[float]) -> list[float]:

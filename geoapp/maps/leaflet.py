@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 
 import folium
+import numpy as np
 import geopandas as gpd
+import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geoapp.editions.units import qualified
 from geoapp.i18n import translate
 from geoapp.maps.classify import no_data_label
+from geoapp.storage.base import LEGACY_EDITION
 from geoapp.maps.view import MapView
 
 PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "district"}
@@ -19,16 +23,20 @@ PROPERTIES = {"commune_code": "code", "commune_name": "name", "district_code": "
 
 def geometry_json(units: gpd.GeoDataFrame, decimals: int = 5) -> str:
     """Return the units as GeoJSON text, coordinates rounded (5 decimals is about 1 m)."""
-    grid = 10.0 ** -decimals
-    geoms = shapely.set_precision(units.geometry.to_crs(4326).values, grid)
+    geoms = rounded(units.geometry.to_crs(4326).values, decimals)
     features = []
     for geom, *props in zip(geoms, *(units[c] for c in PROPERTIES)):
-        properties = dict(zip(PROPERTIES.values(), (str(p) for p in props)))
+        properties = dict(zip(PROPERTIES.values(), ("" if p is None or p is pd.NA else str(p) for p in props)))
         features.append(
             '{"type":"Feature","properties":%s,"geometry":%s}'
             % (json.dumps(properties, ensure_ascii=False), shapely.to_geojson(geom))
         )
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def rounded(geoms, decimals: int):
+    """Return geometries with coordinates rounded; shared vertices stay shared (no per-shape snapping)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
 
 
 def values_payload(view: MapView) -> dict:
@@ -40,6 +48,8 @@ def values_payload(view: MapView) -> dict:
         "district": view.district,
         "unit": view.indicator.unit_label(view.lang),
         "data_version": view.data_version,
+        "units": view.units,
+        "not_carried": view.not_carried or None,
         "classification": view.classification.to_dict(),
         "values": {
             row["code"]: {
@@ -50,10 +60,21 @@ def values_payload(view: MapView) -> dict:
                 "status": row["status"],
                 "color": row["color"],
                 "cls": row["cls"],
+                "derived": row["derived"],
+                "from": qualified(row["from"], view.source_edition),
+                "rule": row["rule"] or None,
+                "rule_text": row["rule_text"],
+                "parts": row["parts"],
             }
             for row in view.rows()
         },
     }
+
+
+def boundaries_note(units: str, lang: str) -> str:
+    """Return the map's note on its boundaries (approximate; for an edition other than 2021 also derived)."""
+    note = translate("approx_boundaries", lang)
+    return note if units == LEGACY_EDITION else f"{note}. {translate('boundaries_derived_note', lang)}"
 
 
 def layer_options(view: MapView, *, geometry, values, profile_url: str | None, new_tab: bool = False) -> dict:
@@ -66,9 +87,12 @@ def layer_options(view: MapView, *, geometry, values, profile_url: str | None, n
         "title": view.title,
         "profileUrl": profile_url,
         "newTab": new_tab,
-        "attribution": translate("approx_boundaries", lang),
+        "attribution": boundaries_note(view.units, lang),
         "labels": dict(
             control_labels(lang),
+            derived=translate("derived_value", lang),
+            madeOf=translate("made_of", lang),
+            rule=translate("carry_rule_label", lang),
             year=translate("year", lang),
             noData=no_data_label(view.indicator, lang),
             notApplicable=translate("not_applicable", lang),
@@ -92,14 +116,14 @@ def control_labels(lang: str) -> dict:
     }
 
 
-def highlight_options(geometry_url: str, code: str, profile_url: str, lang: str) -> dict:
+def highlight_options(geometry_url: str, code: str, profile_url: str, lang: str, units: str = LEGACY_EDITION) -> dict:
     """Return layer options that draw units without values and highlight one of them."""
     return {
         "geometry": geometry_url,
         "values": None,
         "highlight": code,
         "profileUrl": profile_url,
-        "attribution": translate("approx_boundaries", lang),
+        "attribution": boundaries_note(units, lang),
         "labels": dict(control_labels(lang), profile=translate("open_profile", lang), loadError=translate("map_load_error", lang)),
     }
 

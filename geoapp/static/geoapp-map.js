@@ -45,9 +45,54 @@
       box.appendChild(el("div", null, (opts.title ? opts.title + ": " : "") + (rec ? rec.value : L_.noData)));
       if (opts.year) { box.appendChild(el("div", "geoapp-tip-year", (L_.year || "") + " " + opts.year)); }
       if (rec && rec.status === "illustrative") { box.appendChild(el("div", "geoapp-tip-flag", L_.illustrative)); }
+      if (rec && rec.derived) { box.appendChild(el("div", "geoapp-tip-derived", L_.derived)); }
+      if (rec && rec.rule_text) { box.appendChild(el("div", "geoapp-tip-rule", (L_.rule || "") + ": " + rec.rule_text)); }
+      if (rec && rec.parts && rec.parts.length) { box.appendChild(partsList(rec.parts, L_.madeOf)); }
     }
     return box;
   }
+
+  function partsList(parts, label) {
+    var wrap = el("div", "geoapp-tip-parts", (label || "") + ":");
+    var list = el("ul");
+    parts.forEach(function (name) { list.appendChild(el("li", null, name)); });
+    wrap.appendChild(list);
+    return wrap;
+  }
+
+  /* Derived values are hatched: an SVG pattern of the class colour with white diagonal lines,
+   * defined once per colour in a hidden <svg> of the page and used as the path's fill. */
+  function hatchFill(color) {
+    var NS = "http://www.w3.org/2000/svg";
+    var id = "geoapp-hatch-" + String(color).replace(/[^0-9a-zA-Z]/g, "");
+    if (!document.getElementById(id)) {
+      var defs = document.getElementById("geoapp-hatch-defs");
+      if (!defs) {
+        var svg = document.createElementNS(NS, "svg");
+        svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
+        svg.setAttribute("aria-hidden", "true");
+        svg.style.position = "absolute";
+        defs = document.createElementNS(NS, "defs");
+        defs.id = "geoapp-hatch-defs";
+        svg.appendChild(defs);
+        document.body.appendChild(svg);
+      }
+      var pattern = document.createElementNS(NS, "pattern");
+      pattern.id = id;
+      pattern.setAttribute("patternUnits", "userSpaceOnUse");
+      pattern.setAttribute("width", "8"); pattern.setAttribute("height", "8");
+      pattern.setAttribute("patternTransform", "rotate(45)");
+      var rect = document.createElementNS(NS, "rect");
+      rect.setAttribute("width", "8"); rect.setAttribute("height", "8"); rect.setAttribute("fill", color);
+      var line = document.createElementNS(NS, "line");
+      line.setAttribute("x1", "0"); line.setAttribute("y1", "0"); line.setAttribute("x2", "0"); line.setAttribute("y2", "8");
+      line.setAttribute("stroke", "#ffffff"); line.setAttribute("stroke-width", "3");
+      pattern.appendChild(rect); pattern.appendChild(line);
+      defs.appendChild(pattern);
+    }
+    return "url(#" + id + ")";
+  }
+  window.geoappHatchFill = hatchFill;
 
   function popupContent(props, rec, opts) {
     var box = tooltipContent(props, rec, opts);
@@ -77,7 +122,7 @@
     } else if (classOf(rec) === NODATA_CLASS) {
       style = { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55, opacity: 1 };
     } else {
-      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
+      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.derived ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
     }
     if (ui) {
       var cls = classOf(rec);
@@ -220,6 +265,39 @@
     document.dispatchEvent(new CustomEvent("geoapp:view", { detail: { url: url } }));
   }
 
+  /* Detail bands (geoapp/maps/simplify.py): the coarse geometry first, a finer band once zoomed in. */
+  var BANDS = [["low", 7], ["mid", 10], ["full", Infinity]];
+
+  function bandRank(band) {
+    for (var i = 0; i < BANDS.length; i++) { if (BANDS[i][0] === band) { return i; } }
+    return BANDS.length - 1;
+  }
+
+  function bandForZoom(zoom) {
+    for (var i = 0; i < BANDS.length; i++) { if (zoom <= BANDS[i][1]) { return BANDS[i][0]; } }
+    return "full";
+  }
+
+  function withBand(source, band) {
+    if (typeof source !== "string") { return source; }
+    return source + (source.indexOf("?") < 0 ? "?" : "&") + "detail=" + band;
+  }
+
+  function refineOnZoom(map, layer, source, band, redraw) {
+    if (typeof source !== "string") { return; }
+    var current = band;
+    map.on("zoomend", function () {
+      var wanted = bandForZoom(map.getZoom());
+      if (bandRank(wanted) <= bandRank(current)) { return; }
+      current = wanted;
+      load(withBand(source, wanted)).then(function (geometry) {
+        layer.clearLayers();
+        layer.addData(geometry);
+        redraw(wanted);
+      }).catch(function () { current = band; });
+    });
+  }
+
   window.geoappMaps = window.geoappMaps || {};
 
   window.geoappChoropleth = function (map, opts) {
@@ -231,8 +309,9 @@
     var ui = { hidden: {}, emphasis: null, selected: null };
     container.setAttribute("data-state", "loading");
     cooperativeWheel(map, L_);
+    var band = bandForZoom(map.getZoom());
     return Promise.all([
-      load(opts.geometry),
+      load(withBand(opts.geometry, band)),
       opts.values ? load(opts.values) : Promise.resolve(null),
       districtsUrl ? load(districtsUrl).catch(function () { return null; }) : Promise.resolve(null)
     ]).then(function (res) {
@@ -256,15 +335,20 @@
         }
       }).addTo(map);
       var codes = Object.keys(byCode);
-      codes.forEach(function (code) {
-        var path = byCode[code].getElement && byCode[code].getElement();
-        if (path) {
-          path.setAttribute("data-code", code);
-          path.setAttribute("data-class", String(classOf(values[code])));
-          path.setAttribute("focusable", "false");
-          path.setAttribute("tabindex", "-1");
-        }
-      });
+      function tagAll(detail) {
+        codes.forEach(function (code) {
+          var path = byCode[code].getElement && byCode[code].getElement();
+          if (path) {
+            path.setAttribute("data-code", code);
+            path.setAttribute("data-class", String(classOf(values[code])));
+            path.setAttribute("focusable", "false");
+            path.setAttribute("tabindex", "-1");
+            if (values[code] && values[code].derived) { path.setAttribute("data-derived", "true"); }
+          }
+        });
+        container.setAttribute("data-detail", detail);
+      }
+      tagAll(band);
       var order = codes.slice().sort(function (a, b) {
         return String(byCode[a].feature.properties.name).localeCompare(String(byCode[b].feature.properties.name), "vi");
       });
@@ -315,6 +399,7 @@
           var b = lyr.getBounds();
           var label = makeLabel(map, lyr.getCenter(), shortName(lyr.feature.properties.name), "commune");
           label.layer = lyr;
+          label.code = code;
           label.area = (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
           labels.push(label);
         });
@@ -411,6 +496,12 @@
       map.on("moveend", function () { container.setAttribute("data-zoom", String(map.getZoom())); });
       if (keepsView) { map.on("moveend", function () { writeViewToUrl(map, ui); }); }
       relabel();
+      refineOnZoom(map, layer, opts.geometry, band, function (finer) {
+        tagAll(finer);
+        labels.forEach(function (label) { if (label.code) { label.layer = byCode[label.code]; } });
+        restyle();
+        relabel();
+      });
 
       var entry = {
         map: map, layer: layer, byCode: byCode, districts: districtLayer, labels: labels,

@@ -88,7 +88,8 @@
   var box = document.getElementById("commune-search");
   var list = document.getElementById("commune-search-results");
   var indexNode = document.getElementById("commune-index");
-  if (box && list && indexNode) {
+  var pagedTable = document.querySelector("#data-table[data-source]");
+  if (box && list && indexNode && !pagedTable) {
     var index = JSON.parse(indexNode.textContent);
     var rows = document.querySelectorAll("#data-table tbody tr[data-key]");
     box.addEventListener("input", function () {
@@ -124,7 +125,7 @@
     var m = String(text || "").replace(/\s/g, "").match(/^-?[\d.]+(,\d+)?/);
     return m ? parseFloat(m[0].replace(/\./g, "").replace(",", ".")) : null;
   }
-  document.querySelectorAll("#data-table th[data-sort] button").forEach(function (btn) {
+  document.querySelectorAll("#data-table:not([data-source]) th[data-sort] button").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var th = btn.parentNode;
       var table = th.closest("table");

@@ -11,6 +11,7 @@ from pathlib import Path
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geoapp.storage.postgis import conninfo
+from geoapp.util import create_private_file
 
 
 def backup_geopackage(source: str | Path, target: str | Path) -> None:
@@ -18,6 +19,7 @@ def backup_geopackage(source: str | Path, target: str | Path) -> None:
     target = Path(target)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private_file(partial)  # the copy holds password hashes too
     src = sqlite3.connect(Path(source), timeout=30)
     try:
         dst = sqlite3.connect(partial)

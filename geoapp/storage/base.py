@@ -199,3 +199,58 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete_user(self, name: str, *, actor: str) -> None:
         """Remove a user (raises NotFound)."""
+
+    # Login sessions and failed-login counters (shared implementation: geoapp/storage/sessions.py).
+
+    @abc.abstractmethod
+    def add_session(self, token_hash: str, user: str, stamp: str, now: float) -> None:
+        """Record a new session of `user` keyed by the hash of its cookie token."""
+
+    @abc.abstractmethod
+    def get_session(self, token_hash: str) -> dict | None:
+        """Return {user_name, stamp, created_at, seen_at} of a session, or None."""
+
+    @abc.abstractmethod
+    def touch_session(self, token_hash: str, now: float) -> None:
+        """Record activity on a session."""
+
+    @abc.abstractmethod
+    def end_session(self, token_hash: str) -> None:
+        """Forget one session."""
+
+    @abc.abstractmethod
+    def end_sessions(self, user: str | None, *, actor: str) -> int:
+        """End every session of `user` (every user when None), audited; return how many."""
+
+    @abc.abstractmethod
+    def purge_sessions(self, created_before: float, seen_before: float) -> int:
+        """Delete expired sessions; return how many."""
+
+    @abc.abstractmethod
+    def login_failures(self, keys: list[str]) -> dict[str, tuple[int, float]]:
+        """Return {key: (failures, last failure time)} of the keys with failures."""
+
+    @abc.abstractmethod
+    def add_login_failure(self, key: str, now: float, forget_after: float) -> int:
+        """Count a failed login for `key`; return its failures."""
+
+    @abc.abstractmethod
+    def clear_login_failures(self, key: str) -> None:
+        """Forget the failures of `key`."""
+    # -- personal API tokens (read-only access for GIS clients) ----------------------------
+
+    @abc.abstractmethod
+    def add_api_token(self, name: str, token_hash: str, *, actor: str) -> int:
+        """Store the digest of a new API token for `name`; return its id (audited)."""
+
+    @abc.abstractmethod
+    def list_api_tokens(self) -> list[dict]:
+        """Return every token as {id, name, created_at, revoked_at} (never the digest), oldest first."""
+
+    @abc.abstractmethod
+    def revoke_api_token(self, token_id: int, *, actor: str) -> None:
+        """Revoke an active token (raises NotFound; audited)."""
+
+    @abc.abstractmethod
+    def find_api_token(self, token_hash: str) -> dict | None:
+        """Return {id, name} of the active token with this digest, or None."""

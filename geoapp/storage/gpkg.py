@@ -25,6 +25,9 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.sessions import SQLITE_SCHEMA as SESSION_SCHEMA
+from geoapp.storage.sessions import SessionTables
+from geoapp.util import create_private_file, restrict_to_owner
 
 _GPKG_APPLICATION_ID = 0x47504B47
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -82,8 +85,29 @@ def _boundary_editions(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS boundaries_kind_version ON boundaries(kind, version)")
 
 
-# Numbered schema changes after the base schema, recorded in geoapp_schema_migrations.
-MIGRATIONS = ((2, "boundary editions: kind of each boundary row", _boundary_editions),)
+def _login_sessions(conn: sqlite3.Connection) -> None:
+    """Create the login-session and failed-login tables (statement by statement, inside the caller's transaction)."""
+    for statement in SESSION_SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _api_tokens(conn: sqlite3.Connection) -> None:
+    """Personal API tokens: only the SHA-256 digest of each token is kept."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS geoapp_api_tokens ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+        " created_at TEXT NOT NULL, revoked_at TEXT)"
+    )
+
+
+# Numbered schema changes after the base schema, recorded in geoapp_schema_migrations;
+# the numbers follow the PostGIS migrations of the same change.
+MIGRATIONS = (
+    (2, "boundary editions: kind of each boundary row", _boundary_editions),
+    (3, "personal API tokens (SHA-256 digests only)", _api_tokens),
+    (4, "login sessions and failed-login counters", _login_sessions),
+)
 
 
 def _table(kind: str) -> str:
@@ -107,8 +131,10 @@ def from_gpkg_blob(blob: bytes):
     return shapely.from_wkb(bytes(blob[offset:]))
 
 
-class GeoPackageStore(Store):
+class GeoPackageStore(SessionTables, Store):
     """Store in a GeoPackage file; publishing is one SQLite write transaction."""
+
+    PARAM = "?"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -130,6 +156,9 @@ class GeoPackageStore(Store):
         finally:
             conn.close()
 
+    def _read_conn(self):
+        return self._read()
+
     @contextmanager
     def _write(self):
         """Yield a connection inside BEGIN IMMEDIATE; commit on success, roll back on error."""
@@ -147,6 +176,9 @@ class GeoPackageStore(Store):
 
     def init(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)  # SQLite gives the -wal and -shm files the same mode
+        for path in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            restrict_to_owner(path)
         conn = self._connect()
         try:
             conn.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")
@@ -335,3 +367,38 @@ class GeoPackageStore(Store):
             if conn.execute("DELETE FROM geoapp_users WHERE name = ?", (name,)).rowcount == 0:
                 raise NotFound("error_unknown_user", name=name)
             self._log(conn, actor, "delete user", name)
+
+    def add_api_token(self, name, token_hash, *, actor):
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO geoapp_api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)",
+                (name, token_hash, now()),
+            )
+            token_id = cursor.lastrowid
+            self._log(conn, actor, "add api token", f"{token_id} ({name})")
+        return token_id
+
+    def list_api_tokens(self):
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, name, created_at, revoked_at FROM geoapp_api_tokens ORDER BY id"
+            ).fetchall()
+        return [dict(zip(("id", "name", "created_at", "revoked_at"), r)) for r in rows]
+
+    def revoke_api_token(self, token_id, *, actor):
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE geoapp_api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (now(), int(token_id)),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound("error_unknown_token", id=token_id)
+            self._log(conn, actor, "revoke api token", str(token_id))
+
+    def find_api_token(self, token_hash):
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT id, name FROM geoapp_api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                (token_hash,),
+            ).fetchone()
+        return {"id": row[0], "name": row[1]} if row else None

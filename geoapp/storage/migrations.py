@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from geoapp.storage.sessions import POSTGIS_SCHEMA as POSTGIS_SESSION_SCHEMA
+
 # Key of the transaction-level advisory lock that serialises concurrent upgrades.
 LOCK_KEY = 0x67656F617070  # "geoapp"
 
@@ -86,6 +88,19 @@ ALTER TABLE geoapp_boundaries ADD CONSTRAINT geoapp_boundaries_kind_check
 CREATE INDEX geoapp_boundaries_kind_version ON geoapp_boundaries (kind, version);
 """,
     ),
+    Migration(
+        3,
+        "personal API tokens (SHA-256 digests only)",
+        """
+CREATE TABLE geoapp_api_tokens (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz);
+""",
+    ),
+    Migration(4, "login sessions and failed-login counters", POSTGIS_SESSION_SCHEMA),
 )
 
 

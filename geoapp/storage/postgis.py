@@ -29,6 +29,7 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.sessions import SessionTables
 
 _SCHEMES = ("postgresql+psycopg://", "postgres://")
 
@@ -125,8 +126,10 @@ class ConnectionPool:
             conn.close()
 
 
-class PostgisStore(Store):
+class PostgisStore(SessionTables, Store):
     """Store in a PostGIS database, through a small per-process pool of psycopg connections."""
+
+    PARAM = "%s"
 
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
         self.url = url
@@ -153,6 +156,9 @@ class PostgisStore(Store):
                     self._pool_pid = pid
         with self._pool.connection() as conn:
             yield conn
+
+    def _read_conn(self):
+        return self._conn()
 
     @contextmanager
     def _write(self):
@@ -332,6 +338,43 @@ class PostgisStore(Store):
             if conn.execute("DELETE FROM geoapp_users WHERE name = %s", (name,)).rowcount == 0:
                 raise NotFound("error_unknown_user", name=name)
             self._log(conn, actor, "delete user", name)
+
+    def add_api_token(self, name, token_hash, *, actor):
+        with self._write() as conn:
+            (token_id,) = conn.execute(
+                "INSERT INTO geoapp_api_tokens (name, token_hash) VALUES (%s, %s) RETURNING id",
+                (name, token_hash),
+            ).fetchone()
+            self._log(conn, actor, "add api token", f"{token_id} ({name})")
+        return int(token_id)
+
+    def list_api_tokens(self):
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT id, name, created_at, revoked_at FROM geoapp_api_tokens ORDER BY id"
+            ).fetchall()
+        return [
+            {"id": int(i), "name": name, "created_at": iso(created), "revoked_at": iso(revoked) if revoked else None}
+            for i, name, created, revoked in rows
+        ]
+
+    def revoke_api_token(self, token_id, *, actor):
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE geoapp_api_tokens SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL",
+                (int(token_id),),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound("error_unknown_token", id=token_id)
+            self._log(conn, actor, "revoke api token", str(token_id))
+
+    def find_api_token(self, token_hash):
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT id, name FROM geoapp_api_tokens WHERE token_hash = %s AND revoked_at IS NULL",
+                (token_hash,),
+            ).fetchone()
+        return {"id": int(row[0]), "name": row[1]} if row else None
 
 
 def _int(version) -> int | None:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import accounts as auth
 from geoapp.ingest.preview import preview_geojson
 from geoapp.ingest import publish
+from geoapp.sessions import sign_out_everywhere
 from geoapp.export.downloads import BOUNDARY_FORMATS, INDICATOR_FORMATS
 from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
 from geoapp.i18n import translate
 from geoapp.ingest.encodings import CHOICES as ENCODINGS
+from geoapp.ingest.quota import quota_for
 from geoapp.storage.base import KINDS
 from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
 from geoapp.web.errors import respond
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive
 from geoapp.web.state import dataset, state
 
 bp = Blueprint("admin", __name__)
@@ -38,6 +43,10 @@ def _root():
 
 def _limits():
     return publish.limits_for(state().settings)
+
+
+def _quota():
+    return quota_for(state().settings)
 
 
 def _actor() -> str:
@@ -77,6 +86,7 @@ def form_options(kind: str) -> dict:
             "name_field": form.get("name_field", "").strip(),
             "layer": form.get("layer", ""),
             "district": form.get("district", ""),
+            "confirm": form.get("confirm", "").strip(),
         }
     mapping = {role: form.get(f"col_{role}", "").strip() for role in MAPPING_ROLES}
     mapping["indicators"] = wide_columns(form.get("wide", ""))
@@ -119,21 +129,28 @@ def _form_context(kind: str, options: dict) -> dict:
 
 @bp.post("/upload/<kind>")
 @require("editor")
+@expensive()
 def upload(kind):
     kind = _kind(kind)
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest("publish_error_no_file")
-    raw = file.read()
     options = form_options(kind)
-    pending, check = publish.dry_run(dataset(), kind, file.filename, raw, options,
-                                     root=_root(), author=_actor(), limits=_limits())
+    pending, check = publish.dry_run_stream(dataset(), kind, file.filename, file.stream, options,
+                                            root=_root(), author=_actor(), limits=_limits(), quota=_quota())
     return _report(pending, check)
+
+
+def pending_layers(pending) -> list[str]:
+    """Return the layers of a pending boundary upload (a GeoJSON has one: not listed)."""
+    if pending.kind != "boundaries" or pending.filename.lower().endswith((".geojson", ".json")):
+        return []
+    return list_layers(pending.filename, pending.raw, _limits())
 
 
 def _report(pending: publish.Pending, check, *, conflict: str | None = None, status: int | None = None):
     """Render the dry-run report of a pending upload."""
-    layers = list_layers(pending.filename, pending.raw, _limits()) if pending.kind == "boundaries" else []
+    layers = pending_layers(pending)
     keys = {issue.key for issue in check.errors}
     context = _form_context(pending.kind, pending.options)
     context.update(
@@ -150,12 +167,25 @@ def _report(pending: publish.Pending, check, *, conflict: str | None = None, sta
     return render_template("admin/report.html", **context), status or (200 if check.ok else 422)
 
 
+@bp.get("/pending/<token>/report.json")
+@require("editor")
+def report_json(token):
+    """Return every finding of a dry run (the HTML page lists the first hundred of each kind)."""
+    pending = publish.load_pending(_root(), token)
+    body = json.dumps(pending.check().to_dict(current_lang()), ensure_ascii=False)
+    response = Response(body, content_type="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="report-{pending.token[:8]}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/pending/<token>/recheck")
 @require("editor")
+@expensive()
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None
-    new, check = publish.recheck(dataset(), _root(), pending, options, limits=_limits())
+    new, check = publish.recheck(dataset(), _root(), pending, options, limits=_limits(), quota=_quota())
     return _report(new, check)
 
 
@@ -168,7 +198,7 @@ def publish_upload(token):
                                           root=_root(), limits=_limits())
     except Conflict as exc:
         latest = state().datasets.get()  # what was published since this request began
-        new, check = publish.recheck(latest, _root(), pending, limits=_limits())
+        new, check = publish.recheck(latest, _root(), pending, limits=_limits(), quota=_quota())
         return _report(new, check, conflict=exc.message(current_lang()), status=409)
     flash(translate("admin_published", current_lang(), kind=translate(f"admin_kind_{pending.kind}", current_lang()),
                     version=version), "ok")
@@ -252,6 +282,24 @@ def set_password(name):
 def delete_user(name):
     _user_change(auth.remove_user, name)
     return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<name>/signout")
+@require("admin")
+def sign_out_user(name):
+    """End every session of one account."""
+    count = sign_out_everywhere(state().store, name, actor=_actor())
+    flash(translate("admin_signed_out", current_lang(), count=count), "ok")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/signout")
+@require("admin")
+def sign_out_all():
+    """End every session of every account (the admin's own included)."""
+    count = sign_out_everywhere(state().store, None, actor=_actor())
+    flash(translate("admin_signed_out", current_lang(), count=count), "ok")
+    return redirect(url_for("auth.login"), 303)
 
 
 @bp.get("/audit")

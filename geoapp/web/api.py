@@ -11,8 +11,10 @@ from geoapp.export.downloads import boundaries_download, indicators_download
 from geoapp.i18n import localized
 from geoapp.maps.districts import district_outlines_json
 from geoapp.maps.leaflet import geometry_json, values_payload
+from geoapp.maps.simplify import band_decimals, band_units, parse_band
 from geoapp.request import parse_table_request
 from geoapp.web.i18n import current_lang
+from geoapp.web.limits import expensive, gis_download, heavy_classification
 from geoapp.web.state import dataset, setting, state
 from geoapp.web.responses import area_request, cached_json, current_view, map_request
 
@@ -22,10 +24,13 @@ bp = Blueprint("api", __name__)
 @bp.get("/boundaries.geojson")
 def boundaries():
     area = area_request()
-    decimals = setting("COORD_DECIMALS")
+    band = parse_band(request.args.get("detail"))
+    decimals = band_decimals(band, setting("COORD_DECIMALS"))
+    data = dataset()
     return cached_json(
-        CacheKey(dataset().version, f"boundaries?{area.canonical()}", f"geojson-{decimals}dp"),
-        lambda: geometry_json(area.communes(dataset()), decimals),
+        CacheKey(data.version, f"boundaries?{area.canonical()}&detail={band}", f"geojson-{decimals}dp"),
+        lambda: geometry_json(band_units(data.units(area.units), area.communes(data), data.version, band, area.units),
+                              decimals),
         "application/geo+json",
     )
 
@@ -42,6 +47,7 @@ def districts():
 
 
 @bp.get("/maps/<indicator>.json")
+@expensive(when=heavy_classification)
 def map_values(indicator):
     req = map_request(indicator)  # validates the parameters before any cached answer
     key = CacheKey(dataset().version, req.key, "values.json", req.lang)
@@ -79,11 +85,14 @@ def _attachment(download):
 
 
 @bp.get("/download/boundaries.<fmt>")
+@expensive(when=gis_download)
 def download_boundaries(fmt):
-    return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version")))
+    units = request.args.get("units") or None
+    return _attachment(boundaries_download(dataset(), state().store, fmt, request.args.get("version"), units))
 
 
 @bp.get("/download/indicators.<fmt>")
+@expensive(when=gis_download)
 def download_indicators(fmt):
     table = parse_table_request(request.args, dataset())
     return _attachment(indicators_download(dataset(), state().store, fmt, table, request.args.get("version")))

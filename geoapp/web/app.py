@@ -6,11 +6,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask
 
 from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data.dataset import DatasetCache, ensure_store
-from geoapp.web import errors, i18n, security
+from geoapp.util import create_private_file, restrict_to_owner
+from geoapp.web import assets, errors, i18n, limits, security
 from geoapp.web.state import AppState
 from geoapp.web.responses import compress_response
 
@@ -24,24 +25,23 @@ def _secret_key(settings: dict) -> str:
     path = Path(settings["DATA_DIR"]) / "secret_key"
     if not path.exists():
         tmp = path.with_suffix(f".{secrets.token_hex(4)}")
+        create_private_file(tmp)  # 0600 from the start: never readable by others, even briefly
         tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
         try:
             os.link(tmp, path)  # atomic: fails if another worker created it first
         except FileExistsError:
             pass
         finally:
             tmp.unlink()
+    restrict_to_owner(path)
     return path.read_text().strip()
 
 
 def _vendor(app: Flask) -> None:
-    """Serve Leaflet from its XStatic package: no CDN."""
+    """Serve Leaflet from its XStatic package (no CDN) and geoapp/static: fingerprinted, gzip, cached."""
     import xstatic.pkg.leaflet as leaflet
 
-    @app.route("/vendor/leaflet/<path:filename>")
-    def vendor_leaflet(filename):
-        return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
+    assets.init_app(app, {"vendor_leaflet": Path(leaflet.BASE_DIR)})
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -66,14 +66,19 @@ def create_app(config: dict | None = None) -> Flask:
     _vendor(app)
     i18n.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
     errors.init_app(app)
 
-    from geoapp.web import admin, api, auth, browse, embed
+    from geoapp.web import admin, api, auth, browse, compare, editions, embed, ogcapi, table_api
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(compare.bp)  # after auth: its login guard runs first
     app.register_blueprint(browse.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(editions.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(ogcapi.bp)
+    app.register_blueprint(table_api.bp, url_prefix="/api")
     app.after_request(compress_response)
     return app

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES, breaks_input_text
 from geoapp.errors import NotFound
 from geoapp.maps.profile import commune_profile
+from geoapp.maps.unit_profile import successors
 from geoapp.maps.leaflet import highlight_options
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import dataset
+from geoapp.web.limits import expensive, heavy_classification
+
+from geoapp.web.state import dataset, setting
 from geoapp.web.responses import area_request, current_view, map_options, render_folium
 
 bp = Blueprint("browse", __name__)
+
+_WORKER_IDS: dict[int, str] = {}
+
+
+def worker_id() -> str:
+    """Return a random name of this process: tells workers apart in /healthz without revealing a PID."""
+    return _WORKER_IDS.setdefault(os.getpid(), secrets.token_hex(6))
 
 
 @bp.get("/")
@@ -36,9 +47,11 @@ def index():
 
 
 @bp.get("/maps/<indicator>")
+@expensive(when=heavy_classification)
 def map_page(indicator):
     view = current_view(indicator)
     data = dataset()
+    table_inline = len(view.frame) <= setting("TABLE_INLINE_MAX")  # larger tables come in pages from the API
     html, script = render_folium(view.frame.total_bounds, map_options(view))
     return render_template(
         "map.html",
@@ -50,13 +63,15 @@ def map_page(indicator):
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=data.search_index(view.request.area.code),
+        search_index=[{k: row[k] for k in ("code", "name", "district", "key")} for row in view.rows()] if table_inline else [],
+        table_inline=table_inline,
         breaks=breaks_input_text(view.breaks, view.lang, typed=request.args.get("breaks")),
     )
 
 
 @bp.get("/communes/<code>")
 def commune(code):
+    """A commune of the default edition (2021): /communes/06187 keeps meaning the 2021 commune."""
     profile = commune_profile(dataset(), code, current_lang())
     district = profile.unit["district_code"]
     options = highlight_options(
@@ -68,7 +83,8 @@ def commune(code):
     html, script = render_folium(dataset().communes_of(district).total_bounds, options)
     facts = dataset().facts_about("commune", code).to_dict("records")
     return render_template(
-        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script
+        "commune.html", profile=profile, unit=profile.unit, facts=facts, map_html=html, map_script=script,
+        successors=successors(dataset(), code),
     )
 
 
@@ -77,4 +93,4 @@ def healthz():
     data = dataset()
     if data.communes.empty:
         raise NotFound("error_no_data")
-    return jsonify(status="ok", data_version=data.version, communes=int(len(data.communes)), pid=os.getpid())
+    return jsonify(status="ok", data_version=data.version, communes=int(len(data.communes)), worker=worker_id())

@@ -6,20 +6,22 @@ from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import escape
 
 from geoapp.export import export_map, parse_export_options
+from geoapp.export.standalone import public_profile_url
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
+from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.security import allow_framing
 from geoapp.web.state import dataset, state
-from geoapp.web.responses import current_view, map_options, map_request, render_folium
+from geoapp.web.responses import current_view, map_options, map_request, profile_url_template, render_folium
 
 bp = Blueprint("embed", __name__)
 
 FRAME_HEIGHT = 560
 
 
-def profile_template(lang: str) -> str:
-    """Return the absolute URL of a commune profile with a {code} placeholder."""
-    return url_for("browse.commune", code="CODE", lang=lang, _external=True).replace("CODE", "{code}")
+def profile_template(lang: str, units: str | None = None) -> str:
+    """Return the absolute URL of a unit's profile (in its edition) with a {code} placeholder."""
+    return profile_url_template(units or dataset().default_edition, lang=lang, _external=True)
 
 
 def iframe_snippet(src: str, title: str) -> str:
@@ -60,6 +62,7 @@ def inject_share_links():
 
 
 @bp.get("/embed/<indicator>")
+@expensive(when=heavy_classification)
 def embed_map(indicator):
     allow_framing()
     view = current_view(indicator)
@@ -69,17 +72,22 @@ def embed_map(indicator):
         view=view,
         map_html=html,
         map_script=script,
-        profile_url=profile_template(view.lang),
+        profile_url=profile_template(view.lang, view.units),
         full_url=url_for("browse.map_page", indicator=view.indicator.id, _external=True, **view.request.params()),
     )
 
 
 @bp.get("/maps/<indicator>.<fmt>")
+@expensive()
 def export_file(indicator, fmt):
     options = parse_export_options(fmt, request.args, state().settings)
     req = map_request(indicator)
     out = export_map(
-        dataset(), req, options, settings=state().settings, profile_url=profile_template(req.lang), cache=state().files
+        dataset(), req, options, settings=state().settings, cache=state().files,
+        profile_url=public_profile_url(  # never the host that made the file
+            state().settings["PUBLIC_URL"], req.lang,
+            "" if req.area.units == dataset().default_edition else req.area.units,
+        ),
     )
     response = Response(out.body, content_type=out.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'

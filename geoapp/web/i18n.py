@@ -21,11 +21,16 @@ def current_lang() -> str:
 
 
 def lang_url(code: str) -> str:
-    """Return the current URL with ?lang=code."""
-    args = request.args.to_dict()
+    """Return the current URL with ?lang=code.
+
+    Query parameters named like a path part or like url_for's own options (`_external`,
+    `_scheme`, …) are dropped: they would clash with the route or change the link's target.
+    """
+    view_args = request.view_args or {}
+    args = {k: v for k, v in request.args.items() if k not in view_args and not k.startswith("_")}
     args["lang"] = code
     if request.endpoint and request.url_rule and "GET" in request.url_rule.methods:
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return url_for(request.endpoint, **view_args, **args)
     return "?" + urlencode(args)
 
 

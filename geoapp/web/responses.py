@@ -31,8 +31,12 @@ def area_request() -> Area:
 
 def current_view(indicator_id: str) -> MapView:
     """Return the map view that the request asks for (cached per data version and canonical request)."""
+    return view_of(map_request(indicator_id))
+
+
+def view_of(req: MapRequest) -> MapView:
+    """Return the map view of a parsed request (cached per data version and canonical request)."""
     data = dataset()
-    req = map_request(indicator_id)
     key = CacheKey(data.version, req.key, "view", req.lang)
     return state().cache.get_or_build(key, lambda: build_map_view(data, req))
 
@@ -45,9 +49,18 @@ def map_options(view: MapView, *, new_tab: bool = False) -> dict:
         view,
         geometry=url_for("api.boundaries", **view.request.area.params()),
         values=url_for("api.map_values", indicator=view.indicator.id, **view.request.params()),
-        profile_url=url_for("browse.commune", code="CODE").replace("CODE", "{code}"),
+        profile_url=profile_url_template(view.units),
         new_tab=new_tab,
     )
+
+
+def profile_url_template(units: str, **kwargs) -> str:
+    """Return the profile URL of a unit of an edition with a {code} placeholder (2021: /communes/{code})."""
+    if units == dataset().default_edition:
+        url = url_for("browse.commune", code="CODE", **kwargs)
+    else:
+        url = url_for("editions.unit", edition=units, code="CODE", **kwargs)
+    return url.replace("CODE", "{code}")
 
 
 def render_folium(view_bounds, options: dict) -> tuple[str, str]:

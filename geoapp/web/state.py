@@ -8,6 +8,7 @@ from flask import current_app, g
 
 from geoapp.cache import DiskCache, MemoryCache, file_cache
 from geoapp.data.dataset import Dataset, DatasetCache
+from geoapp.maps.simplify import warm
 from geoapp.storage import Store
 
 
@@ -35,6 +36,7 @@ def dataset() -> Dataset:
     """Return the published dataset, its version checked once per request so that a request sees one version."""
     if "dataset" not in g:
         g.dataset = state().datasets.get()
+        warm(g.dataset.communes, g.dataset.version, g.dataset.default_edition)  # coarse map geometry of a large layer, in the background
     return g.dataset
 
 

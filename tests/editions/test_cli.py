@@ -96,3 +96,23 @@ def test_indicators_check_chooses_the_edition_and_says_why(tmp_path):
     assert refused.exit_code == 2 and "fit several boundary editions" in refused.output
     default = run("indicators", "check", str(codes), "--json", "--data-dir", data_dir)
     assert json.loads(default.output)["edition"] == "2021"
+
+
+def test_export_on_2025_units(tmp_path):
+    from click.testing import CliRunner
+
+    from geoapp.cli import main
+
+    out = tmp_path / "kyl.svg"
+    args = ["export", "ocop_total", "--units", "2025", "--district", "all", "--lang", "en", "--format", "svg",
+            "-o", str(out), "--data-dir", str(tmp_path / "d")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    svg = out.read_text(encoding="utf-8")
+    assert "derived from the 2021" in svg and "Hatched" in svg
+    plain = tmp_path / "plain.svg"
+    CliRunner().invoke(main, args[:2] + args[4:-4] + ["-o", str(plain), "--data-dir", str(tmp_path / "d")])
+    assert "derived from the 2021" not in plain.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, ["export", "ocop_total", "--units", "2030", "--format", "svg", "-o",
+                                    str(tmp_path / "x.svg"), "--data-dir", str(tmp_path / "d")])
+    assert bad.exit_code != 0 and "2030" in bad.output

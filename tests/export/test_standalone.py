@@ -53,7 +53,10 @@ def test_opened_from_disk_offline_draws_and_shows_tooltips(client, tmp_path, off
 
 
 @pytest.mark.browser
-def test_click_opens_a_popup_linking_to_the_full_site(client, tmp_path, offline_page):
+def test_click_opens_a_popup_linking_to_the_full_site(settings, tmp_path, offline_page):
+    from geoapp import create_app
+
+    client = create_app({**settings, "PUBLIC_URL": "https://bando.example.vn"}).test_client()
     page = open_map(offline_page, save_standalone(client, tmp_path).as_uri())
     x, y = page.evaluate(
         """() => { const r = document.querySelector('path[data-code="06202"]').getBoundingClientRect();
@@ -61,7 +64,7 @@ def test_click_opens_a_popup_linking_to_the_full_site(client, tmp_path, offline_
     )
     page.locator('path[data-code="06202"]').dispatch_event("click", {"clientX": x, "clientY": y})
     link = page.wait_for_selector(".leaflet-popup-content a", timeout=5000)
-    assert link.get_attribute("href") == "http://localhost/communes/06202?lang=vi"
+    assert link.get_attribute("href") == "https://bando.example.vn/communes/06202?lang=vi"
     assert link.get_attribute("target") == "_blank"
 
 

@@ -121,7 +121,7 @@ def test_legacy_vietnamese_dbf_is_converted_to_unicode(published, cao_loc, tmp_p
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
         dbf = zf.read("communes.dbf")
     assert surfaces["06202"].encode("latin-1") in dbf
-    check = check_boundaries("legacy.zip", raw, published=published)
+    check = check_boundaries("legacy.zip", raw, published=published, confirm="only these communes")
     assert check.ok, [i.message("en") for i in check.errors]
     assert check.report["encoding"] == encoding
     assert "upload_legacy_converted" in keys(check, "info")
@@ -136,15 +136,16 @@ def test_encoding_can_be_forced_and_a_wrong_choice_is_reported(published, cao_lo
     raw = shapefile_zip(legacy_layer(cao_loc, TCVN3_NAMES), tmp_path, encoding="latin1")
     issue = only_error(check_boundaries("legacy.zip", raw, encoding="utf-8", published=published), "upload_encoding_failed")
     assert issue.params["field"] == "TEN_XA"
-    forced = check_boundaries("legacy.zip", raw, encoding="tcvn3", published=published)
+    forced = check_boundaries("legacy.zip", raw, encoding="tcvn3", published=published, confirm="only these communes")
     assert forced.ok and forced.frame.set_index("commune_code").at["06202", "commune_name"] == "Xã Xuất Lễ"
     only_error(check_boundaries("legacy.zip", raw, encoding="koi8-r"), "upload_encoding_unknown")
 
 
 def test_legacy_text_inside_a_geojson_is_detected(published, cao_loc):
     layer = legacy_layer(cao_loc, TCVN3_NAMES)
-    as_utf8 = check_boundaries("legacy.geojson", geojson(layer), published=published)
-    as_bytes = check_boundaries("legacy.geojson", geojson(layer).decode("utf-8").encode("latin-1"), published=published)
+    as_utf8 = check_boundaries("legacy.geojson", geojson(layer), published=published, confirm="only these communes")
+    as_bytes = check_boundaries("legacy.geojson", geojson(layer).decode("utf-8").encode("latin-1"), published=published,
+                                confirm="only these communes")
     for check in (as_utf8, as_bytes):
         assert check.ok and check.report["encoding"] == "tcvn3"
         assert check.frame.set_index("commune_code").at["06202", "commune_name"] == "Xã Xuất Lễ"
@@ -162,7 +163,7 @@ def test_dbf_code_page_from_the_cpg_or_the_header(published, cao_loc, tmp_path):
     (tmp_path / "a").mkdir()
     pyogrio.write_dataframe(layer, tmp_path / "a" / "x.shp", encoding="latin1")
     (tmp_path / "a" / "x.cpg").write_text("1258")
-    check = check_boundaries("a.zip", zip_folder(tmp_path / "a"), published=published)
+    check = check_boundaries("a.zip", zip_folder(tmp_path / "a"), published=published, confirm="only these communes")
     assert check.ok and check.report["encoding"] == "cp1258"
     names = check.frame.loc[check.frame["district_code"] == CAO_LOC, "commune_name"]
     assert sorted(names) == ["Xã Hòa Cư", "Xã Xuất Lễ"]
@@ -174,7 +175,7 @@ def test_dbf_code_page_from_the_cpg_or_the_header(published, cao_loc, tmp_path):
     dbf = bytearray((tmp_path / "b" / "x.dbf").read_bytes())
     dbf[29] = 0xC9  # language driver id of code page 1251
     (tmp_path / "b" / "x.dbf").write_bytes(bytes(dbf))
-    check = check_boundaries("b.zip", zip_folder(tmp_path / "b"), published=published)
+    check = check_boundaries("b.zip", zip_folder(tmp_path / "b"), published=published, confirm="only these communes")
     assert check.ok and check.report["encoding"] == "cp1251"
     assert sorted(check.frame.loc[check.frame["district_code"] == CAO_LOC, "commune_name"]) == ["Киев", "Москва"]
 

@@ -45,7 +45,8 @@ def test_repair_makes_a_bow_tie_valid_and_reports_how():
     assert geoms[0].equals(box(0, 0, 1, 1))
     assert shapely.is_valid(geoms[1]) and geoms[1].geom_type == "MultiPolygon" and geoms[1].area == pytest.approx(2.0)
     assert repairs == [{"position": 1, "reason": "Self-intersection[1 1]", "repair": validate.REPAIR_METHOD,
-                        "result_type": "MultiPolygon", "result_empty": False}]
+                        "result_type": "MultiPolygon", "result_empty": False,
+                        "area_change_pct": None}]  # a symmetric bow-tie has a signed area of 0: the repair makes all of it
 
 
 def test_repair_keeps_only_the_polygonal_part():
@@ -137,7 +138,9 @@ def test_bow_tie_polygon_is_repaired_and_reported(published, cao_loc):
     bow_tie = Polygon([(x, y), (x + 0.01, y + 0.01), (x + 0.01, y), (x, y + 0.01), (x, y)])
     upload = cao_loc.copy()
     upload.loc[0, "geometry"] = bow_tie
-    check = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    refused = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    assert "upload_repair_changed_area" in keys(refused) and refused.frame is None
+    check = check_boundaries("caoloc.geojson", geojson(upload), published=published, confirm="resurveyed in 2024")
     assert check.ok and "upload_invalid_repaired" in keys(check, "warning")
     [entry] = check.report["invalid"]
     assert entry["code"] == cao_loc["commune_code"][0] and entry["reason"].startswith("Self-intersection")

@@ -79,7 +79,8 @@ def test_diff_reports_renamed_units_and_area_change(published, cao_loc):
     moved = Polygon(ring[:-1] + [ring[0]])
     assert moved.is_valid
     upload.loc[5, "geometry"] = moved
-    check = check_boundaries("caoloc.geojson", geojson(upload), published=published)
+    assert "upload_area_changed" in keys(check_boundaries("caoloc.geojson", geojson(upload), published=published))
+    check = check_boundaries("caoloc.geojson", geojson(upload), published=published, confirm="vertex corrected")
     assert check.ok
     diff = check.report["diff"]
     assert diff["renamed"] == [{"code": "06190", "old": "Xã Bảo Lâm", "new": "Xã Bảo Lâm Mới"}]
@@ -111,7 +112,7 @@ def test_a_district_upload_replaces_only_that_district(published, cao_loc):
 def test_district_comes_from_the_published_unit_or_the_argument(published, cao_loc):
     upload = cao_loc[["commune_code", "commune_name", "geometry"]].copy()
     new_unit = gpd.GeoDataFrame({"commune_code": ["06299"], "commune_name": ["Xã Mới"]},
-                                geometry=[box(106.95, 21.80, 106.96, 21.81)], crs=4326)
+                                geometry=[box(106.80, 21.90, 106.81, 21.91)], crs=4326)
     upload = pd.concat([upload, new_unit], ignore_index=True)
     issue = only_error(check_boundaries("c.geojson", geojson(upload), published=published), "upload_district_unknown")
     assert issue.params == {"count": 1, "codes": ["06299"]}
@@ -133,8 +134,8 @@ def test_gaps_and_overlaps_are_reported_as_warnings(tmp_path):
     def cell(col, row):
         return box(106.7 + col * size, 21.9 + row * size, 106.7 + (col + 1) * size, 21.9 + (row + 1) * size)
 
-    cells = {f"1000{i}": cell(i % 3, i // 3) for i in range(9) if i != 4}
-    cells["10002"] = cells["10002"].union(box(106.718, 21.9, 106.72, 21.91))
+    cells = {f"9900{i}": cell(i % 3, i // 3) for i in range(9) if i != 4}  # codes outside the national list
+    cells["99002"] = cells["99002"].union(box(106.718, 21.9, 106.72, 21.91))
     frame = gpd.GeoDataFrame({"ma_xa": list(cells), "ten_xa": [f"Xã Ô {c}" for c in cells]},
                              geometry=list(cells.values()), crs=4326)
     check = check_boundaries("grid.geojson", geojson(frame), district="999")
@@ -142,7 +143,7 @@ def test_gaps_and_overlaps_are_reported_as_warnings(tmp_path):
     assert {"upload_gaps", "upload_overlaps", "upload_coverage_edges"} <= set(keys(check, "warning"))
     coverage = check.report["coverage"]
     assert len(coverage["gaps"]) == 1 and coverage["gaps"][0]["area_m2"] > 1e6
-    assert [sorted(o["codes"]) for o in coverage["overlaps"]] == [["10001", "10002"]]
+    assert [sorted(o["codes"]) for o in coverage["overlaps"]] == [["99001", "99002"]]
     assert len(check.frame) == 8 and check.report["scope"] == ["999"]
 
 
@@ -159,14 +160,18 @@ def test_district_names_in_a_district_field_are_understood(published, cao_loc):
 
 def test_a_unit_moving_to_another_district_leaves_its_old_district(published, cao_loc):
     van_lang = published[published["district_code"] == "182"]
-    moving = cao_loc[cao_loc["commune_code"] == "06184"].assign(district_code="182", district_name="Huyện Văn Lãng")
-    upload = pd.concat([van_lang, moving], ignore_index=True)
-    check = check_boundaries("vanlang.geojson", geojson(upload), published=published)
-    assert check.ok and check.report["scope"] == ["182"]
+    into_van_lang = pd.concat([van_lang, cao_loc[cao_loc["commune_code"] == "06184"].assign(district_code="182")])
+    refused = check_boundaries("vanlang.geojson", geojson(into_van_lang), published=published, confirm="moved")
+    assert "upload_units_outside_district" in keys(refused)  # Văn Lãng's real outline does not hold it
+    moving = cao_loc[cao_loc["commune_code"] == "06184"].assign(district_code="999", district_name="Huyện Mới")
+    refused = check_boundaries("new.geojson", geojson(moving), published=published)
+    assert keys(refused) == ["upload_code_other_district"]  # the national list puts 06184 in district 183
+    check = check_boundaries("new.geojson", geojson(moving), published=published, confirm="Decision 123/NQ-UBTVQH")
+    assert check.ok and check.report["scope"] == ["999"]
     [moved] = [i for i in check.warnings if i.key == "upload_units_moved"]
     assert moved.params == {"count": 1, "codes": ["06184"]}
     frame = check.frame.set_index("commune_code")
-    assert frame.at["06184", "district_code"] == "182" and len(frame) == len(published)
+    assert frame.at["06184", "district_code"] == "999" and len(frame) == len(published)
     assert int((frame["district_code"] == CAO_LOC).sum()) == len(cao_loc) - 1
     assert check.report["diff"]["added"] == [{"code": "06184", "name": "Thị trấn Đồng Đăng"}]
 

@@ -58,7 +58,7 @@ def test_dry_run_keeps_the_upload_as_plain_files(store, root):
     token = pending.token
     assert check.ok and len(token) == 32 and int(token, 16) >= 0
     folder = root / token
-    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "upload.bin"]
+    assert sorted(p.name for p in folder.iterdir()) == ["check.json", "checked.gpkg", "meta.json", "upload.bin"]
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["kind"] == "boundaries" and meta["filename"] == "new.geojson" and meta["base_version"] == 1
     assert meta["options"] == {"encoding": "auto"} and meta["author"] == "ed"

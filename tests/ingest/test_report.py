@@ -44,5 +44,5 @@ def test_control_characters_are_refused_in_tables_and_layers():
     layer = boundaries[boundaries["district_code"] == "183"].copy()
     layer.loc[layer.index[0], "commune_name"] = "Đồng\x01Đăng"
     check = check_boundaries("b.geojson", layer.to_json().encode(), published=boundaries)
-    assert check.frame is None and "upload_control_characters" in [i.key for i in check.errors]
+    assert check.frame is None and "upload_control_characters_features" in [i.key for i in check.errors]
 

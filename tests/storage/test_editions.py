@@ -87,19 +87,21 @@ def test_a_new_edition_starts_its_own_history(loaded):
 
 
 def test_an_existing_geopackage_store_is_migrated(settings):
-    from geoapp.storage.gpkg import GeoPackageStore
+    from geoapp.storage.gpkg import MIGRATIONS, GeoPackageStore
 
     store = GeoPackageStore(f"{settings['DATA_DIR']}/old.gpkg")
     store.init()
     store.publish("boundaries", read_default_boundaries(GEODATA_DIR), author="t", comment="", base_version=None)
-    with sqlite3.connect(store.path) as conn:  # make it a store from before editions
+    with sqlite3.connect(store.path) as conn:  # make it a store from before editions and API tokens
+        conn.execute("DROP TABLE geoapp_api_tokens")
         conn.execute("DROP INDEX boundaries_kind_version")
         conn.execute("ALTER TABLE boundaries DROP COLUMN kind")
         conn.execute("DELETE FROM geoapp_schema_migrations")
     store.init()
     with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT version FROM geoapp_schema_migrations").fetchall() == [(2,)]
-    assert len(store.read_boundaries()) == 194
+        recorded = conn.execute("SELECT version FROM geoapp_schema_migrations ORDER BY version").fetchall()
+        assert (2,) in recorded and recorded == [(number,) for number, _, _ in MIGRATIONS]
+    assert len(store.read_boundaries()) == 194 and store.list_api_tokens() == []
     assert set(load_default(store, GEODATA_DIR)) == {"indicators", "boundaries:2025"}
     assert len(store.read_edition("2025")) == 65 and len(store.read_boundaries()) == 194
 
@@ -115,7 +117,7 @@ def test_an_existing_postgis_store_is_migrated(pg_url, monkeypatch):
     store.publish("boundaries", read_default_boundaries(GEODATA_DIR), author="t", comment="", base_version=None)
     monkeypatch.setattr(migrations, "MIGRATIONS", every)
     assert store.upgrade() == [m.version for m in every[1:]]
-    assert len(store.read_boundaries()) == 194
+    assert len(store.read_boundaries()) == 194 and store.list_api_tokens() == []
     assert set(load_default(store, GEODATA_DIR)) == {"indicators", "boundaries:2025"}
     assert len(store.read_edition("2025")) == 65
     store.close()

@@ -175,7 +175,9 @@ def test_missing_crs_makes_the_chooser_required_and_a_preset_fixes_it(app, edito
 
 
 def test_bow_tie_is_repaired_reported_and_publishable(app, editor, cao_loc):
-    report = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc)))
+    refused = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc)))
+    assert refused.status_code == 422 and "upload_repair_changed_area" in issue_keys(refused)
+    report = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc)), confirm="field survey")
     assert report.status_code == 200
     assert "upload_invalid_repaired" in issue_keys(report)
     table = report.get_data(as_text=True).split('id="report-invalid"')[1].split("</table>")[0]

@@ -70,7 +70,7 @@ def test_embed_shows_the_map_alone_with_legend_source_and_badge(client):
     assert 'id="illustrative-badge"' in html
     assert 'data-profile-url="http://localhost/communes/{code}?lang=vi"' in html
     full = unescape(re.search(r'href="([^"]+)" target="_blank" rel="noopener" id="embed-full-link"', html).group(1))
-    assert full == "http://localhost/maps/ntm_level?year=2021&district=183&lang=vi"
+    assert full == "http://localhost/maps/ntm_level?year=2021&district=183&units=2021&lang=vi"
 
 
 def test_embed_bad_parameters_show_a_framed_message(client):
@@ -86,7 +86,7 @@ def query_of(url: str) -> dict:
 def test_share_dialog_reproduces_the_current_state(client):
     query = "year=2020&district=183&scheme=natural_breaks&k=4&lang=en"
     html = client.get(f"/maps/schools_standard_share?{query}").get_data(as_text=True)
-    state = {"year": "2020", "district": "183", "scheme": "natural_breaks", "k": "4", "lang": "en"}
+    state = {"year": "2020", "district": "183", "units": "2021", "scheme": "natural_breaks", "k": "4", "lang": "en"}
     link = unescape(re.search(r'id="share-link" readonly value="([^"]+)"', html).group(1))
     assert urlsplit(link).path == "/maps/schools_standard_share" and query_of(link) == state
     snippet = unescape(re.search(r'<textarea id="share-embed"[^>]*>([^<]+)</textarea>', html).group(1))

@@ -91,15 +91,15 @@ def server(backend_settings, tmp_path):
 
 
 def connection_per_worker(port: int, workers: int = 2) -> dict:
-    """Open kept-alive connections until there is one to each worker; return {pid: connection}."""
-    pinned: dict[int, http.client.HTTPConnection] = {}
+    """Open kept-alive connections until there is one to each worker; return {worker id: connection}."""
+    pinned: dict[str, http.client.HTTPConnection] = {}
     for _ in range(400):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        pid = json.loads(get(conn, "/healthz")[2])["pid"]
-        if pid in pinned:
+        worker = json.loads(get(conn, "/healthz")[2])["worker"]
+        if worker in pinned:
             conn.close()
         else:
-            pinned[pid] = conn
+            pinned[worker] = conn
         if len(pinned) == workers:
             return pinned
     raise AssertionError(f"reached only workers {sorted(pinned)}")
@@ -140,27 +140,27 @@ def assert_new(bodies: dict) -> None:
 
 def test_publish_is_seen_by_every_worker(server, backend_settings):
     pinned = connection_per_worker(server.port)
-    before = {pid: fetch_all(conn) for pid, conn in pinned.items()}
-    etags = {pid: get(conn, URLS["values"])[1]["ETag"] for pid, conn in pinned.items()}
-    for pid, bodies in before.items():
+    before = {worker: fetch_all(conn) for worker, conn in pinned.items()}
+    etags = {worker: get(conn, URLS["values"])[1]["ETag"] for worker, conn in pinned.items()}
+    for worker, bodies in before.items():
         assert json.loads(bodies["health"])["data_version"] == "b1.i1.e2025-1"
         assert json.loads(bodies["values"])["values"]["06202"]["raw"] == "dat_chuan"
-        assert fetch_all(pinned[pid])["export_svg"] == bodies["export_svg"]  # exports are reproducible
-        assert get_if_none_match(pinned[pid], URLS["values"], etags[pid])[0] == 304
+        assert fetch_all(pinned[worker])["export_svg"] == bodies["export_svg"]  # exports are reproducible
+        assert get_if_none_match(pinned[worker], URLS["values"], etags[worker])[0] == 304
 
     store = open_store(load_settings(backend_settings))
     publish_changes(store)
     if hasattr(store, "close"):
         store.close()
 
-    for pid, conn in pinned.items():
-        status, headers, body = get_if_none_match(conn, URLS["values"], etags[pid])
-        assert status == 200 and headers["ETag"] != etags[pid]
+    for worker, conn in pinned.items():
+        status, headers, body = get_if_none_match(conn, URLS["values"], etags[worker])
+        assert status == 200 and headers["ETag"] != etags[worker]
         assert json.loads(body)["values"]["06202"]["raw"] == "kieu_mau"
         after = fetch_all(conn)
-        assert json.loads(after["health"])["pid"] == pid  # still the same worker
+        assert json.loads(after["health"])["worker"] == worker  # still the same worker
         assert_new(after)
-        assert after["export_svg"] != before[pid]["export_svg"]
+        assert after["export_svg"] != before[worker]["export_svg"]
 
     seen, requests = set(), 0
     while requests < 40 or (seen != set(pinned) and requests < 400):
@@ -169,7 +169,7 @@ def test_publish_is_seen_by_every_worker(server, backend_settings):
         health = json.loads(get(conn, "/healthz")[2])
         values = json.loads(get(conn, URLS["values"])[2])
         conn.close()
-        seen.add(health["pid"])
+        seen.add(health["worker"])
         assert health["data_version"] == "b2.i2.e2025-1" and values["values"]["06202"]["raw"] == "kieu_mau"
     assert seen == set(pinned)
     for conn in pinned.values():
