@@ -20,7 +20,7 @@ def _point(at, kind: str, area_m2: float, label: str) -> dict:
 def preview_geojson(check) -> str | None:
     """Return GeoJSON text of a boundary check's units in its scope (problem: "invalid" or ""),
     plus overlaps and gaps as points; None when the check produced no layer."""
-    frame = getattr(check, "frame", None)
+    frame = check.layer
     if frame is None or check.kind != "boundaries" or len(frame) == 0:
         return None
     report = check.report

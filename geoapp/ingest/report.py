@@ -50,12 +50,16 @@ class Limits:
 
 @dataclass
 class Check:
-    """The result of a dry run: the frame to publish (None on errors), the issues and the report."""
+    """The result of a dry run: the frame to publish (None on errors), the issues and the report.
+
+    `layer` is the frame as read and checked, kept on errors too (for the report's map preview).
+    """
 
     kind: str
     frame: object | None
     issues: list[Issue]
     report: dict
+    layer: object | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -138,7 +142,7 @@ class Findings:
         return any(i.level == ERROR for i in self.issues)
 
     def check(self, kind: str, frame) -> Check:
-        return Check(kind, None if self.failed else frame, self.issues, self.report)
+        return Check(kind, None if self.failed else frame, self.issues, self.report, layer=frame)
 
 
 def check_size(raw: bytes, limits: Limits) -> None:

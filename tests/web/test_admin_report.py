@@ -130,7 +130,8 @@ def test_report_has_a_map_preview_with_invalid_geometry_marked(app, admin, cao_l
     problems = {f["properties"].get("code"): f["properties"]["problem"] for f in data["features"] if "code" in f["properties"]}
     assert problems[broken.loc[1, "commune_code"]] == "invalid"
     assert len(problems) == len(cao_loc)
-    assert page.index('id="preview-map"') < page.index('id="publish-form"')  # before the publish button
+    assert 'data-key="upload_repair_changed_area"' in page  # a repair that moves area: an error to confirm
+    assert page.index('id="preview-map"') < page.index('id="recheck-form"')  # before the form that confirms it
 
 
 def test_preview_data_cannot_break_out_of_its_script(app, admin, cao_loc):

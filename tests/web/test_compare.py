@@ -27,7 +27,7 @@ def test_compare_page_has_two_maps_one_legend_and_both_years_in_the_table(client
     assert 'class="badge-illustrative"' in html and "không phải số liệu thật" in html
     rows = re.findall(r'<tr data-code="(\d+)">', html)
     assert len(rows) == 22 and rows[0] == "06184"
-    assert "Giá trị 2020" in html and "Giá trị 2021" in html and "Lớp 2021" in html
+    assert "Giá trị 2020" in html and "Giá trị 2021" in html and "Nhóm 2021" in html
     assert re.search(r'src="/static/geoapp-compare(\.[0-9a-f]+)?\.js"', html)  # fingerprinted name
 
 
