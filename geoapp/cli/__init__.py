@@ -12,11 +12,23 @@ from geoapp.config import load_settings
 from geoapp.errors import GeoappError
 
 
+data_dir_option = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
+
+
 def store_and_settings(data_dir: str | None = None):
     from geoapp.data.dataset import ensure_store
 
     settings = load_settings({"DATA_DIR": data_dir} if data_dir else None)
     return ensure_store(settings), settings
+
+
+def print_rows(rows: list[dict], as_json: bool, columns) -> None:
+    """Print rows as JSON, or one tab-separated line per row of the values `columns(row)` returns."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    for row in rows:
+        click.echo("\t".join(str(value) for value in columns(row)))
 
 
 def fail(exc: GeoappError, as_json: bool, lang: str = "en") -> None:
@@ -86,7 +98,7 @@ def format_report(report, lang: str = "en") -> str:
 @click.option("--units", default="2021", show_default=True,
               help="Boundary edition the table is keyed by (2021, 2025), or 'auto' to choose by names and codes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
+@data_dir_option
 def indicators_check(file: str, district: str | None, units: str, as_json: bool, data_dir: str | None) -> None:
     """Match a CSV or XLSX table against the published units of an edition and print the report."""
     from geoapp.data.edition_join import resolve_in_edition

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from geoapp.cli import main
+from geoapp.cli import data_dir_option, main
 from geoapp.config import load_settings
 
 
@@ -41,7 +41,7 @@ def _store_options(command):
         "--database-url", envvar="GEOAPP_DATABASE_URL",
         help="postgresql://… selects PostGIS; empty selects the GeoPackage file.",
     )(command)
-    return click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")(command)
+    return data_dir_option(command)
 
 
 @main.group()

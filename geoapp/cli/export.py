@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoapp.cli import fail, store_and_settings, main
+from geoapp.cli import data_dir_option, fail, main, store_and_settings
 from geoapp.errors import GeoappError
 from geoapp.i18n import LANGUAGES
 
@@ -25,7 +25,7 @@ from geoapp.i18n import LANGUAGES
 @click.option("--format", "fmt", required=True, help="png, svg, pdf or html.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--site-url", default="", help="Public address of the site, for commune profile links in HTML files (default: the PUBLIC_URL setting).")
-@click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
+@data_dir_option
 def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
     from geoapp.data.dataset import load_dataset

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 
-from geoapp.cli import fail, main, store_and_settings
+from geoapp.cli import data_dir_option, fail, main, print_rows, store_and_settings
 from geoapp.cli.users import cli_actor
 from geoapp.errors import GeoappError
 from geoapp.tokens import issue_token, revoke_token
 
-_DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 
 
 @main.group()
@@ -21,7 +19,7 @@ def tokens() -> None:
 
 @tokens.command("add")
 @click.argument("name")
-@_DATA_DIR
+@data_dir_option
 def tokens_add(name: str, data_dir: str | None) -> None:
     """Make a token for NAME and print it once (only its digest is stored)."""
     try:
@@ -35,22 +33,17 @@ def tokens_add(name: str, data_dir: str | None) -> None:
 
 @tokens.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
-@_DATA_DIR
+@data_dir_option
 def tokens_list(as_json: bool, data_dir: str | None) -> None:
     """List tokens: id, name, created, revoked (never the tokens themselves)."""
     store, _ = store_and_settings(data_dir)
-    rows = store.list_api_tokens()
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    for row in rows:
-        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        click.echo(f"{row['id']}\t{row['name']}\t{row['created_at']}\t{state}")
+    print_rows(store.list_api_tokens(), as_json, lambda row: (
+        row["id"], row["name"], row["created_at"], f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"))
 
 
 @tokens.command("revoke")
 @click.argument("token_id")
-@_DATA_DIR
+@data_dir_option
 def tokens_revoke(token_id: str, data_dir: str | None) -> None:
     """Revoke the token with this id; clients using it get 401 from the next request on."""
     try:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 
 import click
 
 from geoapp.accounts import ROLES, change_role, create_user, remove_user, reset_password
 from geoapp.sessions import sign_out_everywhere
-from geoapp.cli import fail, store_and_settings, main
+from geoapp.cli import data_dir_option, fail, main, print_rows, store_and_settings
 from geoapp.errors import GeoappError, Invalid, NotFound
 
-_DATA_DIR = click.option("--data-dir", envvar="GEOAPP_DATA_DIR", help="Working data directory.")
 
 
 def cli_actor() -> str:
@@ -43,7 +41,7 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@_DATA_DIR
+@data_dir_option
 def users_add(name: str, role: str, password_stdin: bool, data_dir: str | None) -> None:
     """Create an account; the password is asked for (or read from stdin), never given as an argument."""
     try:
@@ -56,22 +54,17 @@ def users_add(name: str, role: str, password_stdin: bool, data_dir: str | None) 
 
 @users.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
-@_DATA_DIR
+@data_dir_option
 def users_list(as_json: bool, data_dir: str | None) -> None:
     """List accounts and their roles."""
     store, _ = store_and_settings(data_dir)
-    accounts = store.list_users()
-    if as_json:
-        click.echo(json.dumps(accounts, ensure_ascii=False, indent=2, default=str))
-        return
-    for user in accounts:
-        click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
+    print_rows(store.list_users(), as_json, lambda user: (user["name"], user["role"], user["created_at"]))
 
 
 @users.command("set-role")
 @click.argument("name")
 @click.argument("role", type=click.Choice(ROLES))
-@_DATA_DIR
+@data_dir_option
 def users_set_role(name: str, role: str, data_dir: str | None) -> None:
     """Change an account's role."""
     try:
@@ -85,7 +78,7 @@ def users_set_role(name: str, role: str, data_dir: str | None) -> None:
 @users.command("set-password")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@_DATA_DIR
+@data_dir_option
 def users_set_password(name: str, password_stdin: bool, data_dir: str | None) -> None:
     """Reset an account's password (its open sessions end)."""
     try:
@@ -98,7 +91,7 @@ def users_set_password(name: str, password_stdin: bool, data_dir: str | None) ->
 
 @users.command("delete")
 @click.argument("name")
-@_DATA_DIR
+@data_dir_option
 def users_delete(name: str, data_dir: str | None) -> None:
     """Delete an account."""
     try:
@@ -112,7 +105,7 @@ def users_delete(name: str, data_dir: str | None) -> None:
 @users.command("signout")
 @click.argument("name", required=False)
 @click.option("--all", "every", is_flag=True, help="End the sessions of every account.")
-@_DATA_DIR
+@data_dir_option
 def users_signout(name: str | None, every: bool, data_dir: str | None) -> None:
     """End every open session of an account (or of every account with --all)."""
     if bool(name) == every:
