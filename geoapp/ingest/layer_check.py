@@ -20,11 +20,11 @@ from geoapp.ingest import changes as confirmable
 from geoapp.ingest import geometry as validate
 from geoapp.ingest import location
 from geoapp.ingest.raw_text import geojson_control_characters
-from geoapp.ingest.raw_layer_text import layer_control_characters
 from geoapp.ingest.crs import CRS_PRESETS, diagnose, in_vietnam, label, looks_geographic, parse_crs, with_datum_shift
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
 from geoapp.data.distinct import once_per_value
+from geoapp.ingest.raw_layer_text import layer_control_characters
 from geoapp.data.names import normalize_code, normalize_name
 from geoapp.storage.base import BOUNDARY_COLUMNS, boundary_frame
 from geoapp.ingest.report import (
