@@ -24,6 +24,7 @@ from geoapp.ingest.crs import CRS_PRESETS, preset_names, diagnose, in_vietnam, l
 from geoapp.errors import GeoappError, Invalid
 from geoapp.ingest.fields import find_field
 from geoapp.data.distinct import once_per_value
+from geoapp.ingest.raw_layer_text import layer_control_characters
 from geoapp.data.names import normalize_code, normalize_name
 from geoapp.storage.base import BOUNDARY_COLUMNS, boundary_frame
 from geoapp.ingest.report import (
@@ -58,10 +59,11 @@ def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encod
         with tempfile.TemporaryDirectory(prefix="geoapp-upload-") as tmp:
             source = open_source(fmt, raw, Path(tmp), limits)
             if fmt == GEOJSON:
-                _check_raw_control_characters(raw)
+                _check_raw_control_characters(geojson_control_characters(raw))
             name = pick_layer(source, layer)
             found.report["layer"] = name
             read = read_layer(source, name, Path(tmp), limits)
+            _check_raw_control_characters(layer_control_characters(read))
         decode_text(read, encoding, found)
         frame = _check_layer(read, found, crs=crs, code_field=code_field, name_field=name_field,
                              district=district, published=published, confirm=confirm)
@@ -74,8 +76,7 @@ def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encod
     return found.check("boundaries", frame)
 
 
-def _check_raw_control_characters(raw: bytes) -> None:
-    hits = geojson_control_characters(raw)
+def _check_raw_control_characters(hits: list[dict]) -> None:
     if hits:
         raise Invalid("upload_control_characters_features", count=len(hits),
                       features=capped(f"#{h['feature']} {h['field']}: {h['value']}" for h in hits))

@@ -8,12 +8,17 @@ upload is accepted) and build(published) -> bytes. A static file is described by
 from __future__ import annotations
 
 import importlib
+import io
 import json
+import struct
+import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 
 HERE = Path(__file__).parent
 CAO_LOC = "183"
@@ -45,7 +50,12 @@ STATIC = {
 }
 GENERATORS = ("wrong_preset_utm48n", "wrong_tm3_zone_107", "wrong_tm3_zone_10745", "shifted_50km_south",
               "hanoi_labelled_001", "grid_labelled_183", "bowtie_06199", "circle_06184", "merged_district_183",
-              "badinh_shifted_40km", "junk_200kb")
+              "badinh_shifted_40km", "junk_200kb", "nul_in_name_gpkg", "nul_in_name_shp", "bell_in_name_shp",
+              "nul_padding_shp")
+# The name of commune 06190 as the shipped layer has it, and the same bytes with a control character.
+BAO_LAM = "Xã Bảo Lâm".encode("utf-8")
+BAO_LAM_NUL = "Xã\u0000Bảo Lâm".encode("utf-8")
+BAO_LAM_BELL = "Xã\u0007Bảo Lâm".encode("utf-8")
 
 
 def _static(name: str) -> Case:
@@ -84,3 +94,46 @@ def geojson(frame: gpd.GeoDataFrame, crs_member: bool = False) -> bytes:
 def projected_without_crs(frame: gpd.GeoDataFrame, crs) -> bytes:
     """Return the frame's coordinates in `crs`, written as a GeoJSON that names no CRS."""
     return geojson(frame.to_crs(crs).set_crs(None, allow_override=True))
+
+
+def replaced_once(raw: bytes, old: bytes, new: bytes) -> bytes:
+    """Return `raw` with its one occurrence of `old` replaced by bytes of the same length."""
+    assert raw.count(old) == 1 and len(old) == len(new), (raw.count(old), old, new)
+    return raw.replace(old, new)
+
+
+def geopackage(frame: gpd.GeoDataFrame, patch=lambda raw: raw) -> bytes:
+    """Return the frame written as a GeoPackage by GDAL, its file bytes then passed through `patch`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "communes.gpkg"
+        pyogrio.write_dataframe(frame, path, layer="communes")
+        return patch(path.read_bytes())
+
+
+def shapefile_zip(frame: gpd.GeoDataFrame, patch=lambda raw: raw, cpg: bytes | None = None) -> bytes:
+    """Return the frame written as a zipped Shapefile by GDAL, its .dbf bytes passed through `patch`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # field names longer than 10 characters are cut
+            pyogrio.write_dataframe(frame, Path(tmp) / "communes.shp", encoding="UTF-8")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(Path(tmp).iterdir()):
+                data = path.read_bytes()
+                data = patch(data) if path.suffix == ".dbf" else cpg if path.suffix == ".cpg" and cpg else data
+                zf.writestr(path.name, data)
+        return buf.getvalue()
+
+
+def nul_padded(dbf: bytes) -> bytes:
+    """Return a .dbf whose character values are padded with NULs instead of spaces (as some tools write)."""
+    header_length, record_length = struct.unpack("<HH", dbf[8:12])
+    widths = [dbf[at + 16] for at in range(32, header_length - 1, 32)]
+    out = bytearray(dbf)
+    for start in range(header_length, len(dbf) - 1, record_length):
+        at = start + 1  # after the deletion flag
+        for width in widths:
+            value = bytes(out[at:at + width]).rstrip(b" ")
+            out[at + len(value):at + width] = bytes(width - len(value))
+            at += width
+    return bytes(out)
