@@ -125,3 +125,20 @@ def test_the_view_is_part_of_the_cache_key_and_the_file_name(data, tmp_path):
     huge = [export_map(data, request, parse_options("svg", None, None, settings, bbox), settings=settings, today=TODAY)
             for bbox in ("100,10,120,30", "90,0,130,40")]  # both clamped to the same view: one file
     assert huge[0].body == huge[1].body
+
+
+def district_names(fig):
+    return [t.get_text() for t in axes(fig, "map").texts if (t.get_gid() or "").startswith("district-")]
+
+
+def test_district_outlines_and_names_only_where_the_units_have_districts(data):
+    _, province_2021, _ = figure(data, None, "all")
+    _, province_2025, _ = figure(data, None, "all", units="2025")
+    assert "CAO LỘC" in district_names(province_2021)
+    assert district_names(province_2025) == []  # the 2021 districts are not drawn as if they were current
+    _, cao_loc_2021, _ = figure(data, None, "183")
+    _, cao_loc_2025, _ = figure(data, None, "183", units="2025")
+    assert district_names(cao_loc_2021) and district_names(cao_loc_2025) == []  # neighbouring districts' names
+    inset_2021, inset_2025 = (axes(f, "locator") for f in (cao_loc_2021, cao_loc_2025))
+    assert max(len(c.get_paths()) for c in inset_2021.collections) == 11  # the province's eleven districts
+    assert max(len(c.get_paths()) for c in inset_2025.collections) < 11  # the province and the area only
