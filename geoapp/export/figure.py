@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from geoapp.maps.classify import NODATA_COLOR
+from geoapp.maps.classify import NODATA_CLASS, NODATA_COLOR, NOT_APPLICABLE_CLASS, NOT_APPLICABLE_COLOR
 from geoapp.export.labels import Placement, draw_commune_labels, draw_district_names
 from geoapp.export.options import ExportOptions, page_inches
 from geoapp.export.typeface import font
@@ -246,7 +246,8 @@ def _draw_context(ax, districts: gpd.GeoDataFrame, focus: str) -> gpd.GeoDataFra
 def _draw_map(ax, frame, extent=None) -> None:
     """Draw the classified units and their district outlines; frame the whole area, or exactly `extent`."""
     data = frame[frame["cls"] >= 0]
-    nodata = frame[frame["cls"] < 0]
+    nodata = frame[frame["cls"] == NODATA_CLASS]
+    not_applicable = frame[frame["cls"] == NOT_APPLICABLE_CLASS]  # its own style, as in the legend
     if len(data):
         data.plot(ax=ax, color=list(data["color"]), edgecolor="#444444", linewidth=0.35, zorder=1)
     derived = data[data["derived"]] if "derived" in data else data.iloc[:0]
@@ -255,6 +256,9 @@ def _draw_map(ax, frame, extent=None) -> None:
     if len(nodata):
         nodata.plot(ax=ax, facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.35, linestyle="--", hatch="////",
                     zorder=1)
+    if len(not_applicable):
+        not_applicable.plot(ax=ax, facecolor=NOT_APPLICABLE_COLOR, edgecolor="#888888", linewidth=0.6, linestyle=":",
+                            zorder=1, gid="not-applicable")
     if has_districts(frame):
         frame[["district_code", "geometry"]].dissolve("district_code").boundary.plot(ax=ax, color=INK, linewidth=0.9,
                                                                                      zorder=2)

@@ -142,3 +142,12 @@ def test_district_outlines_and_names_only_where_the_units_have_districts(data):
     inset_2021, inset_2025 = (axes(f, "locator") for f in (cao_loc_2021, cao_loc_2025))
     assert max(len(c.get_paths()) for c in inset_2021.collections) == 11  # the province's eleven districts
     assert max(len(c.get_paths()) for c in inset_2025.collections) < 11  # the province and the area only
+
+
+def test_not_applicable_units_are_drawn_in_their_own_style(data):
+    view, fig, _ = figure(data, None, "183")
+    towns = view.frame[view.frame["cls"] == -2]
+    assert len(towns) == 2  # Thị trấn Đồng Đăng and Thị trấn Cao Lộc
+    drawn = [c for c in axes(fig, "map").collections if c.get_gid() == "not-applicable"]
+    assert len(drawn) == 1 and len(drawn[0].get_paths()) >= 2
+    assert tuple(drawn[0].get_facecolor()[0][:3]) == (1.0, 1.0, 1.0) and not drawn[0].get_hatch()
