@@ -151,3 +151,19 @@ def test_not_applicable_units_are_drawn_in_their_own_style(data):
     drawn = [c for c in axes(fig, "map").collections if c.get_gid() == "not-applicable"]
     assert len(drawn) == 1 and len(drawn[0].get_paths()) >= 2
     assert tuple(drawn[0].get_facecolor()[0][:3]) == (1.0, 1.0, 1.0) and not drawn[0].get_hatch()
+
+
+def test_cli_export_of_a_view(tmp_path):
+    from click.testing import CliRunner
+
+    from geoapp.cli import main
+
+    data_dir = str(tmp_path / "d")
+    base = ["export", "ntm_level", "--year", "2021", "--district", "183", "--format", "svg", "--data-dir", data_dir]
+    whole, view = tmp_path / "whole.svg", tmp_path / "view.svg"
+    assert CliRunner().invoke(main, [*base, "-o", str(whole)]).exit_code == 0
+    result = CliRunner().invoke(main, [*base, "--bbox", VIEW, "-o", str(view)])
+    assert result.exit_code == 0, result.output
+    assert view.read_bytes() != whole.read_bytes() and "khung nhìn đã chọn" in view.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, [*base, "--bbox", "1,2,3", "--lang", "en", "-o", str(tmp_path / "x.svg")])
+    assert bad.exit_code != 0 and "west longitude" in bad.output and not (tmp_path / "x.svg").exists()
