@@ -22,11 +22,12 @@ from geoapp.i18n import LANGUAGES
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the map text (default: DEFAULT_LANG).")
 @click.option("--dpi", help="Resolution of a PNG (default 300).")
 @click.option("--orientation", help="A4 page: landscape (default) or portrait.")
+@click.option("--bbox", help="Draw only this view: west,south,east,north in degrees (PNG, SVG, PDF).")
 @click.option("--format", "fmt", required=True, help="png, svg, pdf or html.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--site-url", default="", help="Public address of the site, for commune profile links in HTML files (default: the PUBLIC_URL setting).")
 @data_dir_option
-def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orientation, fmt, output, site_url, data_dir):
+def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orientation, bbox, fmt, output, site_url, data_dir):
     """Export a map for reports: the same classes, colours, legend and sources as the web map."""
     from geoapp.data.dataset import load_dataset
     from geoapp.export import export_map, parse_export_options
@@ -37,7 +38,7 @@ def export(indicator, year, district, units, scheme, k, breaks, lang, dpi, orien
         store, settings = store_and_settings(data_dir)
         lang = lang or settings["DEFAULT_LANG"]
         data = load_dataset(store, settings["GEODATA_DIR"])
-        options = parse_export_options(fmt, {"dpi": dpi, "orientation": orientation}, settings)
+        options = parse_export_options(fmt, {"dpi": dpi, "orientation": orientation, "bbox": bbox}, settings)
         query = {"year": year, "district": district, "units": units, "scheme": scheme, "k": k, "breaks": breaks}
         request = parse_map_request(data, indicator, query, lang=lang, default_district=settings["DEFAULT_DISTRICT"])
         edition = "" if request.area.units == data.default_edition else request.area.units

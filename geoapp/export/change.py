@@ -30,15 +30,16 @@ def export_change(
     options = parse_options(fmt, params.get("dpi"), params.get("orientation"), settings)
     district = params.get("district") or settings["DEFAULT_DISTRICT"]
     view = build_change_view(dataset, indicator_id, year=params.get("year"), compare=params.get("compare"),
-                             district=district, lang=lang)
+                             district=district, units=params.get("units"), lang=lang)
     today = today or dt.date.today()
     start, end = view.years
-    request = f"{view.indicator.id}/change?year={end}&compare={start}&district={district}&lang={lang}"
+    request = f"{view.indicator.id}/change?year={end}&compare={start}&district={district}&units={view.units}&lang={lang}"
     made_with = digest(geoapp.__version__, matplotlib.__version__, today.isoformat(), options.header)
     key = CacheKey(dataset.version, request, f"change-{options.variant}-{made_with}", lang)
     body = (cache or file_cache(settings)).get_or_build(key, lambda: render_static(view, options, today))
+    units = () if view.units == dataset.default_edition else (f"units{view.units}",)
     name = "_".join(re.sub(r"[^A-Za-z0-9_-]", "-", p) for p in
-                    (view.indicator.id, "change", f"{start}-{end}", district, f"a4-{options.orientation}"))
+                    (view.indicator.id, "change", f"{start}-{end}", district, *units, f"a4-{options.orientation}"))
     if options.fmt == "png":
         name += f"_{options.dpi}dpi"
     return ExportFile(body, FORMATS[options.fmt], f"{name}.{options.fmt}")

@@ -13,10 +13,10 @@ import pyproj
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from geoapp.maps.classify import NODATA_COLOR
+from geoapp.maps.classify import NODATA_CLASS, NODATA_COLOR, NOT_APPLICABLE_CLASS, NOT_APPLICABLE_COLOR
 from geoapp.export.labels import Placement, draw_commune_labels, draw_district_names
 from geoapp.export.options import ExportOptions, page_inches
 from geoapp.export.typeface import font
@@ -98,6 +98,8 @@ def _header(fig: Figure, view: MapView, options: ExportOptions) -> float:
                      fontproperties=font(17, "bold"), color=INK)
     top = title.get_window_extent(renderer).y0 / fig.dpi - 0.08
     subtitle = view.subtitle
+    if options.view:
+        subtitle += " · " + translate("export_view_note", view.lang)
     if view.illustrative:
         subtitle += " · " + translate("illustrative_badge", view.lang)
     sub = fig.text(MARGIN / width, top / height, _wrap(subtitle, text_width, 11.5), va="top", ha="left",
@@ -241,9 +243,11 @@ def _draw_context(ax, districts: gpd.GeoDataFrame, focus: str) -> gpd.GeoDataFra
     return others
 
 
-def _draw_map(ax, frame) -> None:
+def _draw_map(ax, frame, extent=None) -> None:
+    """Draw the classified units and their district outlines; frame the whole area, or exactly `extent`."""
     data = frame[frame["cls"] >= 0]
-    nodata = frame[frame["cls"] < 0]
+    nodata = frame[frame["cls"] == NODATA_CLASS]
+    not_applicable = frame[frame["cls"] == NOT_APPLICABLE_CLASS]  # its own style, as in the legend
     if len(data):
         data.plot(ax=ax, color=list(data["color"]), edgecolor="#444444", linewidth=0.35, zorder=1)
     derived = data[data["derived"]] if "derived" in data else data.iloc[:0]
@@ -252,11 +256,39 @@ def _draw_map(ax, frame) -> None:
     if len(nodata):
         nodata.plot(ax=ax, facecolor=NODATA_COLOR, edgecolor="#666666", linewidth=0.35, linestyle="--", hatch="////",
                     zorder=1)
-    if frame["district_code"].notna().any():
+    if len(not_applicable):
+        not_applicable.plot(ax=ax, facecolor=NOT_APPLICABLE_COLOR, edgecolor="#888888", linewidth=0.6, linestyle=":",
+                            zorder=1, gid="not-applicable")
+    if has_districts(frame):
         frame[["district_code", "geometry"]].dissolve("district_code").boundary.plot(ax=ax, color=INK, linewidth=0.9,
                                                                                      zorder=2)
-    _fill_box(ax, frame.total_bounds)
+    if extent is None:
+        _fill_box(ax, frame.total_bounds)
+    else:
+        _show_extent(ax, extent)
     ax.set_axis_off()
+
+
+def has_districts(frame) -> bool:
+    """True when the units belong to districts (the 2021 edition; the 2025 units have none)."""
+    return "district_code" in frame and bool(frame["district_code"].notna().any())
+
+
+def view_extent(options: ExportOptions) -> tuple[float, float, float, float] | None:
+    """Return "this view" in the map's metric coordinates (the box around the degrees' box), or None."""
+    if options.view is None:
+        return None
+    to_m = pyproj.Transformer.from_crs(4326, METRIC_CRS, always_xy=True)
+    return tuple(to_m.transform_bounds(*options.view.bounds))
+
+
+def _show_extent(ax, bounds) -> None:
+    """Set the map extent to exactly `bounds`; the axes box shrinks to its shape, centred in its place."""
+    minx, miny, maxx, maxy = bounds
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal", adjustable="box", anchor="C")
+    ax.apply_aspect()
 
 
 def _fill_box(ax, bounds, pad: float = 0.03) -> None:
@@ -277,15 +309,26 @@ def _fill_box(ax, bounds, pad: float = 0.03) -> None:
     ax.apply_aspect()
 
 
-def _locator(fig: Figure, rect: tuple, districts: gpd.GeoDataFrame, focus: str, province: str, lang: str) -> None:
-    """Draw the locator inset: the province's districts, the mapped one highlighted."""
+def _locator(fig: Figure, rect: tuple, districts: gpd.GeoDataFrame, highlight, province: str, lang: str, *,
+             show_districts: bool = True, extent=None) -> None:
+    """Draw the locator inset: the province (with its districts when the units have districts), the
+    mapped area highlighted and, for "this view", the outline of the view."""
     x, y, w, h = rect
     fw, fh = fig.get_size_inches()
     title_h = 0.25
     ax = fig.add_axes((x / fw, y / fh, w / fw, (h - title_h) / fh), gid="locator-inset", label="locator")
-    districts.plot(ax=ax, facecolor="#e4e4e4", edgecolor="#ffffff", linewidth=0.5)
-    districts[districts["district_code"] == focus].plot(ax=ax, facecolor=HIGHLIGHT, edgecolor=INK, linewidth=0.6)
-    districts.dissolve().boundary.plot(ax=ax, color="#777777", linewidth=0.6)
+    province_shape = districts.dissolve()
+    if show_districts:
+        districts.plot(ax=ax, facecolor="#e4e4e4", edgecolor="#ffffff", linewidth=0.5)
+    else:  # units without districts: the former districts are not drawn as if they were current
+        province_shape.plot(ax=ax, facecolor="#e4e4e4", edgecolor="none")
+    if highlight is not None and len(highlight):
+        highlight.plot(ax=ax, facecolor=HIGHLIGHT, edgecolor=INK, linewidth=0.6)
+    province_shape.boundary.plot(ax=ax, color="#777777", linewidth=0.6)
+    if extent is not None:
+        minx, miny, maxx, maxy = extent
+        ax.add_patch(Rectangle((minx, miny), maxx - minx, maxy - miny, facecolor="none", edgecolor=INK,
+                               linewidth=1.2, gid="locator-view", zorder=5))
     ax.set_aspect("equal")
     ax.set_anchor("SW")
     ax.set_axis_off()
@@ -300,34 +343,54 @@ def _reserved(fig: Figure, ax) -> Placement:
     return Placement(boxes, ax.get_window_extent(renderer))
 
 
+def in_view(frame: gpd.GeoDataFrame, extent) -> gpd.GeoDataFrame:
+    """Return the units that show in the view (all of them without a view, or when none does)."""
+    if extent is None:
+        return frame
+    shown = frame[frame.intersects(shapely.box(*extent))]
+    return shown if len(shown) else frame
+
+
 def draw_figure(view: MapView, options: ExportOptions, today: dt.date) -> tuple[Figure, int]:
-    """Draw the A4 page of a map view; return the figure and the number of commune labels drawn."""
+    """Draw the A4 page of a map view (the whole area, or "this view"); return the figure and the
+    number of commune labels drawn."""
     fig = Figure(figsize=page_inches(options.orientation), dpi=options.dpi, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     canvas.draw_idle = lambda *args, **kwargs: None  # geopandas redraws the page after each layer; draw it once, when saved
     districts = province_districts(options.geodata_dir)
     whole_province = view.district == "all"
-    inset = districts is not None and not whole_province and (districts["district_code"] == view.district).any()
+    extent = view_extent(options)
+    area = view.frame.to_crs(METRIC_CRS)
+    with_districts = has_districts(area)
+    focus = districts is not None and not whole_province and (districts["district_code"] == view.district).any()
+    inset = districts is not None and (focus or extent is not None)
     layout = _layout(options.orientation, _header(fig, view, options), inset)
     x, y, w, h = layout["map"]
     fw, fh = fig.get_size_inches()
     ax = fig.add_axes((x / fw, y / fh, w / fw, h / fh), label="map")
-    frame = view.frame.to_crs(METRIC_CRS)
-    context = _draw_context(ax, districts, view.district) if inset else None
-    _draw_map(ax, frame)
+    frame = in_view(area, extent)
+    context = _draw_context(ax, districts, view.district) if focus and with_districts else None
+    _draw_map(ax, frame, extent)
     _scale_bar(ax, frame.geometry.values, view.lang)
-    _north_arrow(ax, frame.geometry.values, _true_north(frame.total_bounds), view.lang)
+    _north_arrow(ax, frame.geometry.values, _true_north(extent or frame.total_bounds), view.lang)
     renderer = fig.canvas.get_renderer()
     placement = _reserved(fig, ax)
-    if whole_province:
+    if whole_province and with_districts:
         outlines = frame[["district_code", "district_name", "geometry"]].dissolve("district_code").reset_index()
         draw_district_names(ax, renderer, outlines, placement)
     elif context is not None:
         draw_district_names(ax, renderer, context, placement, size=7.5, color=MUTED, weight="normal")
     labels = draw_commune_labels(ax, renderer, frame, placement)
     if inset:
-        province = str(frame["province_name"].iloc[0]).removeprefix("Tỉnh ") if "province_name" in frame else ""
-        _locator(fig, layout["inset"], districts, view.district, province, view.lang)
+        province = str(area["province_name"].iloc[0]).removeprefix("Tỉnh ") if "province_name" in area else ""
+        if not focus:
+            highlight = None
+        elif with_districts:
+            highlight = districts[districts["district_code"] == view.district]
+        else:
+            highlight = area[["geometry"]].dissolve()
+        _locator(fig, layout["inset"], districts, highlight, province, view.lang, show_districts=with_districts,
+                 extent=extent)
     _legend(fig, ax, view, layout)
     _footer(fig, view, layout, today)
     return fig, len(labels)

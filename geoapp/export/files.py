@@ -38,6 +38,8 @@ def export_filename(request: MapRequest, options: ExportOptions) -> str:
         parts.append(f"a4-{options.orientation}")
     if options.fmt == "png":
         parts.append(f"{options.dpi}dpi")
+    if options.view:  # "this view": ntm_level_2021_all_a4-landscape_view.pdf
+        parts.append("view")
     name = "_".join(re.sub(r"[^A-Za-z0-9_-]", "-", p) for p in parts)
     return f"{name}.{options.fmt}"
 
@@ -52,8 +54,13 @@ def export_map(
     today: dt.date | None = None,
     cache: Cache | None = None,
 ) -> ExportFile:
-    """Return an export of one map request (cached per data version, request, options and language)."""
-    check_unit_count(len(request.area.communes(dataset)), settings)
+    """Return an export of one map request (cached per data version, request, options and language).
+
+    A view ("this view") is first clamped to the area, so that the cache key holds the view drawn.
+    """
+    units = request.area.communes(dataset)
+    check_unit_count(len(units), settings)
+    options = options.fitted_to(units.total_bounds)  # published units are in WGS 84 degrees
     today = today or dt.date.today()
     html = options.fmt == "html"
     made_with = digest(

@@ -192,6 +192,8 @@ def draw_commune_labels(ax, renderer, frame, placement: Placement) -> list:
     gids = [f"label-{code}" for code in frame["commune_code"]]
     drawn, pending = [], []
     for geom, point, name, fill, gid in zip(geoms, points, names, frame["color"], gids):
+        if not placement.frame.contains(*ax.transData.transform(point)):
+            continue  # the commune's centre is outside the map's extent ("this view")
         artist = place_inside(ax, sizes, placement, geom, point, name, fill, gid)
         if artist is None:
             pending.append((point, name, gid))

@@ -62,6 +62,11 @@ class Comparison:
     def illustrative(self) -> bool:
         return any(view.illustrative for view in self.views)
 
+    @property
+    def derived(self) -> bool:
+        """True when any value shown is carried to other units (derived, hatched)."""
+        return any(view.derived for view in self.views)
+
     def legend(self) -> list[dict]:
         """Return the shared legend rows: label, colour and each year's count (no data last)."""
         entries = self.classification.entries + [self.classification.nodata]
@@ -122,16 +127,30 @@ def build_comparison(
     scheme: str | None = None,
     k: object = None,
     breaks: str | None = None,
+    units: str | None = None,
     lang: str = "vi",
 ) -> Comparison:
-    """Return both years of an indicator over a district, with one classification."""
+    """Return both years of an indicator over a district, with one classification.
+
+    On an edition other than the one the data were collected on (`units`), both years are the
+    carried values (derived, hatched as on the single map); BadRequest when the indicator is not carried.
+    """
     indicator = dataset.catalog.get(indicator_id)
     years = parse_years(dataset, indicator, year, compare)
     views = tuple(
-        build_map_view(dataset, indicator.id, year=y, district=district, scheme=scheme, k=k, breaks=breaks, lang=lang)
+        build_map_view(dataset, indicator.id, year=y, district=district, scheme=scheme, k=k, breaks=breaks,
+                       units=units, lang=lang)
         for y in years
     )
+    check_carried(views)
     return shared_classification(views, scheme, k, parse_breaks(breaks))
+
+
+def check_carried(views) -> None:
+    """Refuse a comparison on units to which the indicator's values are not carried (no values to compare)."""
+    for view in views:
+        if view.not_carried:
+            raise BadRequest("error_compare_not_carried", units=view.units, reason=view.not_carried)
 
 
 # --- the change between two years ---------------------------------------------------------------
@@ -284,17 +303,13 @@ class ChangeView:
     classification: Classification
     data_version: str
 
-    not_carried: str = ""  # the change map is only made on the units the data were collected on
-
-    @property
-    def units(self) -> str:
-        """The boundary edition of the units shown (always the one the data were collected on)."""
-        return LEGACY_EDITION
+    not_carried: str = ""  # a change is only made where the values of both years exist
+    units: str = LEGACY_EDITION  # the boundary edition of the units shown
 
     @property
     def derived(self) -> bool:
-        """A change is never drawn on derived values."""
-        return False
+        """True when any change is between values carried to other units (derived, hatched)."""
+        return bool(self.frame["derived"].any())
 
     @property
     def illustrative(self) -> bool:
@@ -320,7 +335,7 @@ class ChangeView:
             {
                 "code": rec.commune_code, "name": rec.commune_name, "before": rec.before, "after": rec.after,
                 "value": rec.display, "raw": None if pd.isna(rec.change) else float(rec.change),
-                "status": rec.status, "color": rec.color, "cls": int(rec.cls),
+                "status": rec.status, "color": rec.color, "cls": int(rec.cls), "derived": bool(rec.derived),
                 "label": self.classification.nodata.label if rec.cls < 0 else self.classification.entries[rec.cls].label,
             }
             for rec in self.frame.itertuples()
@@ -341,7 +356,7 @@ class ChangeView:
                     "name": row["name"],
                     "value": f"{row['value']} ({row['before']} → {row['after']})",
                     "change": row["value"], "raw": row["raw"], "before": row["before"], "after": row["after"],
-                    "status": row["status"], "color": row["color"], "cls": row["cls"],
+                    "status": row["status"], "color": row["color"], "cls": row["cls"], "derived": row["derived"],
                 }
                 for row in self.rows()
             },
@@ -350,12 +365,15 @@ class ChangeView:
 
 def build_change_view(
     dataset: Dataset, indicator_id: str, *, year: object = None, compare: object = None,
-    district: str | None = None, lang: str = "vi",
+    district: str | None = None, units: str | None = None, lang: str = "vi",
 ) -> ChangeView:
-    """Return the change of an indicator between two years (later minus earlier)."""
+    """Return the change of an indicator between two years (later minus earlier), on any units to
+    which its values are carried (changes between carried values are derived)."""
     indicator = dataset.catalog.get(indicator_id)
     start, end = parse_years(dataset, indicator, year, compare)
-    before, after = (build_map_view(dataset, indicator.id, year=y, district=district, lang=lang) for y in (start, end))
+    before, after = (build_map_view(dataset, indicator.id, year=y, district=district, units=units, lang=lang)
+                     for y in (start, end))
+    check_carried((before, after))
     change = change_values(before.frame["value"], after.frame["value"], indicator)
     if indicator.is_numeric:
         classes = classify_numeric_change(change, indicator, lang)
@@ -369,6 +387,7 @@ def build_change_view(
     frame["after"] = after.frame["display"].to_numpy()
     frame["change"] = change.to_numpy()
     frame["status"] = change_status(before.frame["status"], after.frame["status"]).to_numpy()
+    frame["derived"] = (before.frame["derived"].to_numpy() | after.frame["derived"].to_numpy()) & frame["change"].notna()
     frame["cls"] = classes.classes.to_numpy()
     frame["color"] = classes.colors.to_numpy()
     frame["display"] = [
@@ -376,4 +395,4 @@ def build_change_view(
     ]
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=before.frame.crs)
     return ChangeView(indicator, (start, end), before.district, before.district_name, lang, frame, classes,
-                      dataset.version)
+                      dataset.version, units=before.units)

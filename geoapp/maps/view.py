@@ -54,6 +54,11 @@ class MapView:
         return bool(self.frame["derived"].any())
 
     @property
+    def has_districts(self) -> bool:
+        """True when the units shown belong to districts (2021); the 2025 units have none."""
+        return "district_code" in self.frame and bool(self.frame["district_code"].notna().any())
+
+    @property
     def year(self) -> int:
         return self.request.year
 

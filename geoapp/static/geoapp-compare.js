@@ -6,7 +6,6 @@
   var node = document.getElementById("compare-config");
   if (!node || !window.L || !window.geoappChoropleth) { return; }
   var config = JSON.parse(node.textContent);
-  var labels = config.labels || {};
 
   function load(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
@@ -15,47 +14,17 @@
     });
   }
 
-  /* A control with one button that returns to the initial view. */
-  var WholeArea = L.Control.extend({
-    options: { position: "topleft" },
-    onAdd: function (map) {
-      var box = L.DomUtil.create("div", "leaflet-bar geoapp-whole-area");
-      var button = L.DomUtil.create("button", "", box);
-      button.type = "button";
-      button.textContent = "⤢";
-      button.title = labels.whole_area || "";
-      button.setAttribute("aria-label", labels.whole_area || "");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.on(button, "click", function () { map.fitBounds(config.bounds); });
-      return box;
-    }
-  });
-
-  /* The wheel scrolls the page; it zooms the map after a click on it or with Ctrl/⌘ held. */
-  function wheelAfterClick(map) {
-    var container = map.getContainer();
-    map.on("click focus", function () { map.scrollWheelZoom.enable(); });
-    container.addEventListener("mouseleave", function () { map.scrollWheelZoom.disable(); });
-    container.addEventListener("wheel", function (e) {
-      if (map.scrollWheelZoom.enabled() || !(e.ctrlKey || e.metaKey)) { return; }
-      e.preventDefault();
-      map.setZoomAround(map.mouseEventToContainerPoint(e), map.getZoom() + (e.deltaY < 0 ? 1 : -1));
-    }, { passive: false });
-  }
-
+  /* The zoom buttons, the "whole area" button, the metric scale and the wheel that scrolls the page
+   * (zooming after a click on the map or with Ctrl/⌘) come with each layer (window.geoappChoropleth). */
   function makeMap(el) {
     // No zoom animation: both maps change view in the same instant, so they never disagree mid-animation.
     var map = L.map(el, { zoomControl: false, scrollWheelZoom: false, zoomSnap: 0.25, zoomAnimation: false,
                           attributionControl: true });
     map.attributionControl.setPrefix("Leaflet");
-    L.control.zoom({ zoomInTitle: labels.zoom_in, zoomOutTitle: labels.zoom_out }).addTo(map);
-    new WholeArea().addTo(map);
-    L.control.scale({ imperial: false, position: "topright" }).addTo(map);
     if (config.tiles) {
       L.tileLayer(config.tiles, { attribution: config.tilesAttribution || config.tiles, maxZoom: 18 }).addTo(map);
     }
     map.fitBounds(config.bounds);
-    wheelAfterClick(map);
     return map;
   }
 

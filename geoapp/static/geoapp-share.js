@@ -1,5 +1,6 @@
 /* Sharing maps: the share / embed dialog of map pages (the link keeps the current
- * view: zoom, centre, selected commune), copy buttons that confirm, and, on
+ * view: zoom, centre, selected commune; "this view" downloads draw the extent on
+ * screen), copy buttons that confirm, and, on
  * embedded maps, clicking a commune opens its profile on the full site in a new tab. */
 (function () {
   "use strict";
@@ -28,6 +29,45 @@
       dialog.showModal();
     });
   });
+
+  /* "This view" downloads: the links carry the extent of the map on screen (bbox=west,south,east,north),
+   * updated whenever the map moves; they stay hidden until the map has a view. */
+  var viewBox = document.getElementById("share-view-box");
+
+  function viewMap() {
+    var maps = window.geoappMaps || {};
+    var ids = Object.keys(maps);
+    for (var i = 0; i < ids.length; i++) {
+      if (maps[ids[i]].map.getContainer().closest("[data-url-view]")) { return maps[ids[i]].map; }
+    }
+    return ids.length ? maps[ids[0]].map : null;
+  }
+
+  function bboxOf(map) {
+    var b = map.getBounds();
+    var clamp = function (v, limit) { return Math.max(-limit, Math.min(limit, v)).toFixed(5); };
+    return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)].join(",");
+  }
+
+  var followed = null;
+  function updateViewLinks() {
+    var map = viewMap();
+    if (!viewBox || !map) { return; }
+    if (followed !== map) { followed = map; map.on("moveend resize", updateViewLinks); }
+    var bbox = bboxOf(map);
+    viewBox.querySelectorAll("a[data-view-export]").forEach(function (a) {
+      var url = new URL(a.getAttribute("href"), window.location.href);
+      url.searchParams.set("bbox", bbox);
+      a.setAttribute("href", url.pathname + url.search);
+    });
+    viewBox.setAttribute("data-bbox", bbox);
+    viewBox.hidden = false;
+  }
+  if (viewBox) {
+    document.addEventListener("geoapp:view", updateViewLinks);
+    document.addEventListener("geoapp:ready", updateViewLinks);
+    updateViewLinks();
+  }
 
   document.querySelectorAll("[data-copy]").forEach(function (btn) {
     btn.addEventListener("click", function () {

@@ -13,29 +13,26 @@ from flask import Blueprint, Response, render_template, request, url_for
 from urllib.parse import urlencode
 
 from geoapp.cache import CacheKey
-from geoapp.errors import BadRequest
 from geoapp.export.change import export_change
 from geoapp.maps.classify import MAX_K, MIN_K, SCHEMES
 from geoapp.maps.compare import ChangeView, Comparison, build_change_view, build_comparison
 from geoapp.maps.leaflet import layer_options, values_payload
-from geoapp.i18n import translate
 from geoapp.web.i18n import current_lang
 from geoapp.web.responses import cached_json, profile_url_template
 from geoapp.web.state import dataset, setting, state
 
 bp = Blueprint("compare", __name__)
 
-COMPARE_PARAMS = ("year", "compare", "district", "scheme", "k", "breaks")
-CHANGE_PARAMS = ("year", "compare", "district")
+COMPARE_PARAMS = ("year", "compare", "district", "units", "scheme", "k", "breaks")
+CHANGE_PARAMS = ("year", "compare", "district", "units")
 
 
 def compare_args(keys: tuple[str, ...] = COMPARE_PARAMS) -> dict:
-    """Return the comparison parameters of the query string (refused on units other than the default)."""
-    units = request.args.get("units")
-    if units and units != dataset().default_edition:
-        raise BadRequest("error_compare_units", units=units, default=dataset().default_edition)
+    """Return the comparison parameters of the query string, district and boundary edition filled in."""
     args = {key: request.args.get(key) or None for key in keys}
     args["district"] = args["district"] or setting("DEFAULT_DISTRICT")
+    args["units"] = args["units"] or dataset().default_edition
+    dataset().units(args["units"])  # NotFound for an unknown or unpublished edition
     return args
 
 
@@ -90,11 +87,11 @@ def page_links(indicator_id: str, params: dict) -> dict:
 
 
 def script_config(view, values_url: str, district: str, bounds, years: list, mode: str) -> dict:
-    """Return what static/geoapp-compare.js needs: data addresses, initial view, layer options, texts."""
-    lang = current_lang()
+    """Return what static/geoapp-compare.js needs: data addresses, initial view, layer options (with their texts)."""
+    area = {"district": district} if view.units == dataset().default_edition else {"district": district,
+                                                                                    "units": view.units}
     layer = layer_options(
-        view, geometry=url_for("api.boundaries", district=district), values=None,
-        profile_url=profile_url_template(dataset().default_edition),
+        view, geometry=url_for("api.boundaries", **area), values=None, profile_url=profile_url_template(view.units),
     )
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     return {
@@ -106,7 +103,6 @@ def script_config(view, values_url: str, district: str, bounds, years: list, mod
         "tiles": None if (setting("TILES") or "none").lower() == "none" else setting("TILES"),
         "tilesAttribution": setting("TILES_ATTRIBUTION"),
         "layer": layer,
-        "labels": {key: translate(f"compare_{key}", lang) for key in ("zoom_in", "zoom_out", "whole_area", "wheel_hint")},
     }
 
 
@@ -123,11 +119,19 @@ def form_context(indicator, district: str) -> dict:
     }
 
 
+def link_params() -> dict:
+    """Return the parameters of the page's own links: those given, the default edition left out, the language."""
+    params = {k: v for k, v in compare_args().items() if v}
+    if params.get("units") == dataset().default_edition:
+        del params["units"]
+    params["lang"] = current_lang()
+    return params
+
+
 def compare_page(indicator_id: str):
     comparison = current_comparison(indicator_id)
     first = comparison.views[0]
-    params = {k: v for k, v in compare_args().items() if v}
-    params["lang"] = current_lang()
+    params = link_params()
     values = url_for("compare.compare_values", indicator=indicator_id, **params)
     config = script_config(first, values, first.district, first.frame.total_bounds, list(comparison.years), "compare")
     return render_template(
@@ -139,8 +143,7 @@ def compare_page(indicator_id: str):
 
 def change_page(indicator_id: str):
     change = current_change(indicator_id)
-    params = {k: v for k, v in compare_args().items() if v}
-    params["lang"] = current_lang()
+    params = link_params()
     values = url_for("compare.change_values", indicator=indicator_id,
                      **{k: v for k, v in params.items() if k in CHANGE_PARAMS + ("lang",)})
     years = " → ".join(map(str, change.years))

@@ -53,6 +53,12 @@ def share_links(view: MapView) -> dict:
             ("share_pdf_landscape", export("pdf", orientation="landscape")),
             ("share_html", export("html")),
         ],
+        "view_downloads": [  # "this view": the page's script adds the bbox of the map on screen
+            ("share_png", export("png", dpi=300)),
+            ("share_svg", export("svg")),
+            ("share_pdf_portrait", export("pdf", orientation="portrait")),
+            ("share_pdf_landscape", export("pdf", orientation="landscape")),
+        ],
     }
 
 

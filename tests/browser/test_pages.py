@@ -16,15 +16,29 @@ PUBLIC = [
     "/communes/06202",
     "/embed/ntm_level?district=183",
     "/login",
+    "/maps/ntm_level?district=all&units=2025",
+    "/maps/schools_total?district=183&units=2025",
+    "/maps/ntm_level/editions?district=183",
+    "/communes/2025/06187",
+    "/maps/schools_total?year=2021&compare=2020&district=183",
+    "/maps/ntm_level?year=2021&compare=2020&district=all",
+    "/maps/schools_total?year=2021&compare=2020&district=183&units=2025",
+    "/maps/defence_drills?year=2021&compare=2020&district=183&change=1",
+    "/maps/ntm_level?year=2021&compare=2020&district=183&units=2025&change=1",
 ]
 ADMIN = ["/admin/", "/admin/upload/boundaries", "/admin/upload/indicators", "/admin/users", "/admin/audit",
          "/admin/history/boundaries"]
 
 
 def settle(page):
+    """Wait until every map of the page is drawn (and, on the comparison pages, synchronised)."""
     page.wait_for_load_state("load")
-    if page.locator(".folium-map").count():
-        page.wait_for_selector(".folium-map[data-state=ready]", timeout=20000)
+    if page.locator(".compare-map").count():
+        page.wait_for_selector("body[data-compare=ready]", timeout=20000)
+    maps = page.locator(".folium-map").count()
+    if maps:
+        page.wait_for_function("(n) => document.querySelectorAll('.folium-map[data-state=ready]').length === n",
+                               arg=maps, timeout=20000)
 
 
 def horizontal_overflow(page) -> int:

@@ -51,7 +51,7 @@ def test_script_config_points_at_the_shared_values(client):
         assert {v["color"] for v in year_map["values"].values()} <= colours
     assert set(shared["counts"]) == {"2020", "2021"}
     assert config["layer"]["profileUrl"] == "/communes/{code}"
-    assert config["labels"]["whole_area"] == "Toàn vùng"
+    assert config["layer"]["labels"]["wholeArea"] == "Xem toàn vùng"  # the map's own controls, translated
 
 
 def test_shared_classes_differ_from_single_year_classes_when_years_differ(app, client):
@@ -134,24 +134,8 @@ def test_values_json_is_conditional(client):
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
-def test_compare_and_change_on_the_2025_units_are_refused_with_a_clear_400(client):
-    for url in (COMPARE + "&units=2025", CHANGE + "&units=2025",
-                "/api/maps/schools_total/compare.json?year=2021&compare=2020&units=2025",
-                "/api/maps/ntm_level/change.json?year=2021&compare=2020&units=2025&lang=en"):
-        r = client.get(url)
-        assert r.status_code == 400, url
-        text = r.get_data(as_text=True)
-        assert "2025" in text and ("units=2021" in text), url
-
-
 def test_compare_and_change_on_the_default_units_work_when_asked_for_by_name(client):
     assert client.get(COMPARE + "&units=2021").status_code == 200
     assert client.get(CHANGE + "&units=2021").status_code == 200
     r = client.get("/maps/ntm_level/change.pdf?year=2021&compare=2020&district=183")
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
-
-
-def test_the_map_page_offers_the_comparison_only_on_the_default_units(client):
-    assert 'id="compare-link"' in client.get("/maps/schools_total?year=2021&district=183").get_data(as_text=True)
-    r = client.get("/maps/schools_total?year=2021&district=183&units=2025")
-    assert r.status_code == 200 and 'id="compare-link"' not in r.get_data(as_text=True)

@@ -179,7 +179,7 @@ def test_share_dialog_opens_and_copies(live_server, offline_page):
     assert dialog.is_visible()
     assert "/embed/ntm_level?" in page.input_value("#share-embed")
     page.click('#share-dialog [data-copy="share-link"]')
-    assert page.get_attribute('#share-dialog [data-copy="share-link"]', "data-copied") == "1"
+    page.wait_for_selector('#share-dialog [data-copy="share-link"][data-copied="1"]')  # the clipboard answers later
     assert page.evaluate("() => window.getSelection().toString() || document.activeElement.id") in (
         page.input_value("#share-link"), "share-link")
     page.click("#share-close")
