@@ -65,7 +65,7 @@ def child_dry_run(data_dir: str, kind: str, path: str) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     raw = Path(path).read_bytes()
     pending, check = publish.dry_run(load_dataset(store, settings["GEODATA_DIR"]), kind, Path(path).name, raw, {}, root=publish.pending_root(settings),
-                                   author="bench", limits=publish.limits_for(settings))
+                                   author=f"bench-{Path(path).suffix}", limits=publish.limits_for(settings))
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ok": check.ok, "token": pending.token,
             "errors": [i.key for i in check.errors]}
@@ -129,8 +129,7 @@ def publish_token(data_dir: Path, token: str) -> float:
     root = publish.pending_root(settings)
     pending = publish.load_pending(root, token)
     publish.publish_pending(store, load_dataset(store, settings["GEODATA_DIR"]), pending, "bench", "national layer",
-
-                            limits=publish.limits_for(settings))
+                            root=root, limits=publish.limits_for(settings))
     return time.perf_counter() - start
 
 

@@ -20,7 +20,7 @@ from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicators
 from geoapp.ingest.changes import audit_detail as confirmed_changes
 from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
-from geoapp.ingest.report import jsonable
+from geoapp.ingest.report import to_json
 from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 
 PENDING_TTL = 24 * 3600
@@ -232,9 +232,9 @@ def _write_pending(root: Path, token: str, raw, meta: dict, check: Check, receiv
 
 def write_check(path: Path, check: Check) -> None:
     """Write a check's issues and full report as JSON (every finding, not only the first ones)."""
-    data = {"kind": check.kind, "issues": [{"level": i.level, "key": i.key, "params": jsonable(i.params)} for i in check.issues],
-            "report": jsonable(check.report)}
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    data = {"kind": check.kind, "issues": [{"level": i.level, "key": i.key, "params": i.params} for i in check.issues],
+            "report": check.report}
+    path.write_text(to_json(data), encoding="utf-8")
 
 
 def read_check(path: Path, kind: str) -> Check:
