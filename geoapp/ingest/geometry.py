@@ -205,18 +205,20 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict:
     """
     old_by = old.set_index("commune_code", drop=False)
     new_by = new.set_index("commune_code", drop=False)
-    added = [c for c in new_by.index if c not in old_by.index]
-    removed = [c for c in old_by.index if c not in new_by.index]
-    common = [c for c in new_by.index if c in old_by.index]
+    old_names = dict(zip(old["commune_code"].tolist(), old["commune_name"].tolist()))  # codes are unique here
+    new_names = dict(zip(new["commune_code"].tolist(), new["commune_name"].tolist()))
+    added = [c for c in new_by.index if c not in old_names]
+    removed = [c for c in old_by.index if c not in new_names]
+    common = [c for c in new_by.index if c in old_names]
     renamed = [
-        {"code": c, "old": old_by.at[c, "commune_name"], "new": new_by.at[c, "commune_name"]}
+        {"code": c, "old": old_names[c], "new": new_names[c]}
         for c in common
-        if str(old_by.at[c, "commune_name"]) != str(new_by.at[c, "commune_name"])
+        if str(old_names[c]) != str(new_names[c])
     ]
     changed, unchanged = _geometry_changes(old_by, new_by, common)
     return {
-        "added": [{"code": c, "name": new_by.at[c, "commune_name"]} for c in added],
-        "removed": [{"code": c, "name": old_by.at[c, "commune_name"]} for c in removed],
+        "added": [{"code": c, "name": new_names[c]} for c in added],
+        "removed": [{"code": c, "name": old_names[c]} for c in removed],
         "renamed": renamed,
         "geometry_changed": changed,
         "geometry_unchanged": unchanged,
