@@ -64,7 +64,8 @@ def child_dry_run(data_dir: str, kind: str, path: str) -> dict:
     store = open_store(settings)
     wall, cpu = time.perf_counter(), time.process_time()
     raw = Path(path).read_bytes()
-    pending, check = publish.dry_run(load_dataset(store, settings["GEODATA_DIR"]), kind, Path(path).name, raw, {}, root=publish.pending_root(settings),
+    dataset = load_dataset(store, settings["GEODATA_DIR"], geometry=kind != "indicators")  # as the CLI reads it
+    pending, check = publish.dry_run(dataset, kind, Path(path).name, raw, {}, root=publish.pending_root(settings),
                                    author=f"bench-{Path(path).suffix}", limits=publish.limits_for(settings))
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ok": check.ok, "token": pending.token,

@@ -21,6 +21,7 @@ from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicato
 from geoapp.ingest.changes import audit_detail as confirmed_changes
 from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
 from geoapp.ingest.report import to_json
+from geoapp.maps.simplify import publish_bands
 from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 
 PENDING_TTL = 24 * 3600
@@ -309,7 +310,7 @@ def publish_pending(
             raise Invalid("publish_error_has_errors", count=len(check.errors))
         frame = check.frame
     version = store.publish(pending.kind, frame, author=author, comment=comment,
-                            base_version=pending.base_version)
+                            base_version=pending.base_version, bands=publish_bands(pending.kind, frame))
     log_confirmation(store, pending.kind, check, author)
     discard(root, pending.token)
     return version
@@ -319,7 +320,8 @@ def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, 
     """Publish the frame of a passed check, on the version the check saw."""
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
-    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base,
+                            bands=publish_bands(kind, check.frame))
     log_confirmation(store, kind, check, author)
     return version
 
