@@ -99,8 +99,8 @@ def national_list() -> NationalList:
                   for r in legacy if r["wardCode"]}
     units_2025 = {r["wardCode"]: Unit(r["wardCode"], r["ward"], "", r["provinceCode"], r["province"])
                   for r in current if r["wardCode"]}
-    districts = {r["districtCode"]: District(r["districtCode"], r["district"], r["provinceCode"], r["province"],
-                                             _bounds(r["districtBounds"]))
-                 for r in legacy if r["districtCode"]}
+    rows = {r["districtCode"]: r for r in legacy if r["districtCode"]}  # one row per district, its bounds parsed once
+    districts = {code: District(code, r["district"], r["provinceCode"], r["province"], _bounds(r["districtBounds"]))
+                 for code, r in rows.items()}
     provinces = {r["provinceCode"]: r["province"] for r in (*legacy, *current)}
     return NationalList(units_2021, units_2025, districts, provinces)
