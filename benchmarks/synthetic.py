@@ -7,8 +7,10 @@ The cells of a Voronoi diagram of random points, clipped to a box in southern Vi
 (away from the shipped Lạng Sơn communes), are densified and then moved by one smooth
 displacement field. A shared vertex moves the same way in both neighbours, and the field
 is a contraction-free map (its slope stays below 1), so the result is still a valid
-coverage: no gaps, no overlaps. Codes are 5-digit text starting at 20000, districts
-3-digit codes from 300 on, provinces 2-digit codes; names are Vietnamese with diacritics.
+coverage: no gaps, no overlaps. Codes are 5-digit text starting at 40000, districts and
+provinces 3- and 2-digit codes that the national list does not use (so the upload's location
+check, which knows only real districts, has nothing to object to); names are Vietnamese
+with diacritics.
 Everything is deterministic for a given seed.
 """
 
@@ -22,8 +24,9 @@ import numpy as np
 import shapely
 
 BOX = (104.6, 10.6, 108.4, 14.4)  # lon/lat, inside Vietnam's bounds, away from Lạng Sơn
-COMMUNES_PER_DISTRICT = 16
+COMMUNES_PER_DISTRICT = 40  # 10,000 communes need 250 district codes; about 300 are unused
 DISTRICTS_PER_PROVINCE = 10
+FIRST_CODE = 40000  # real commune codes end at 32248
 GRID = 1e-7  # coordinates are rounded to this so shared vertices stay identical
 
 _SYLLABLES = [
@@ -42,6 +45,11 @@ def _names(n: int, rng: np.random.Generator) -> list[str]:
         seen[base] = seen.get(base, 0) + 1
         out.append(base if seen[base] == 1 else f"{base} {seen[base]}")
     return out
+
+
+def _unused_codes(used, width: int) -> list[str]:
+    """Return the codes of `width` digits (from 1 up) that are not in `used`."""
+    return [code for code in (f"{i:0{width}d}" for i in range(1, 10**width)) if code not in used]
 
 
 def _displace(coords: np.ndarray, scale: float) -> np.ndarray:
@@ -73,15 +81,22 @@ def synthetic_communes(n: int = 10_000, *, vertices: int = 300, seed: int = 10) 
     cells = shapely.make_valid(cells) if not shapely.is_valid(cells).all() else cells
     district = np.arange(n) // COMMUNES_PER_DISTRICT
     province = district // DISTRICTS_PER_PROVINCE
+    from geoapp.ingest.national import national_list
+
+    national = national_list()
+    district_codes = _unused_codes(national.districts, 3)
+    province_codes = _unused_codes(national.provinces, 2)
+    if district[-1] >= len(district_codes) or province[-1] >= len(province_codes):
+        raise ValueError(f"{n} communes need more unused district codes than there are")
     names = _names(n, rng)
     kinds = np.where(rng.random(n) < 0.12, "Phường", "Xã")
     return gpd.GeoDataFrame(
         {
-            "ma_xa": [f"{20000 + i:05d}" for i in range(n)],
+            "ma_xa": [f"{FIRST_CODE + i:05d}" for i in range(n)],
             "ten_xa": [f"{k} {name}" for k, name in zip(kinds, names)],
-            "ma_huyen": [f"{300 + d:03d}" for d in district],
+            "ma_huyen": [district_codes[d] for d in district],
             "ten_huyen": [f"Huyện {_SYLLABLES[d % len(_SYLLABLES)]} {d + 1}" for d in district],
-            "ma_tinh": [f"{70 + p:02d}" for p in province],
+            "ma_tinh": [province_codes[p] for p in province],
             "ten_tinh": [f"Tỉnh {_SYLLABLES[(p * 7) % len(_SYLLABLES)]} {p + 1}" for p in province],
         },
         geometry=cells,

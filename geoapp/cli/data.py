@@ -63,7 +63,7 @@ def run_import(kind: str, path: str, options: dict, *, dry_run: bool, as_json: b
     try:
         store, settings = store_and_settings(data_dir)
         raw = Path(path).read_bytes()
-        data = load_dataset(store, settings["GEODATA_DIR"])
+        data = load_dataset(store, settings["GEODATA_DIR"], geometry=kind != "indicators")  # a table needs no shapes
         base, check = publish.run_check(data, kind, Path(path).name, raw, options, publish.limits_for(settings))
         if check.ok and not dry_run:
             version = publish.publish_checked(store, kind, base, check, author=author or cli_actor(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +109,7 @@ class Dataset:
     stored_values: pd.DataFrame | None = field(default=None, repr=False)  # indicator rows as stored
     editions: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other editions' published units
     geodata_dir: Path | None = None
+    band_reader: Callable | None = field(default=None, repr=False)  # Store.read_band of the store read from
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _crosswalks: dict = field(default_factory=dict, repr=False)
 
@@ -179,6 +181,19 @@ class Dataset:
             raise NotFound("error_unknown_edition", edition=edition)
         return self.editions[edition]
 
+    def stored_band(self, edition: str | None, band: str):
+        """Return the geometry of an edition's published units in a detail band as stored when they
+        were published (in the order of `units(edition)`), or None: not stored, to be built."""
+        if self.band_reader is None:
+            return None
+        edition = LEGACY_EDITION if edition in (None, "", self.default_edition) else str(edition)
+        version = self.versions.get(edition_kind(edition))
+        return None if version is None else self.band_reader(band, version, edition=edition)
+
+    def band_source(self, edition: str | None):
+        """Return stored_band for one edition: band -> stored geometry or None (for geoapp.maps.simplify)."""
+        return lambda band: self.stored_band(edition, band)
+
     def crosswalk_to(self, edition: str):
         """Return the weighted crosswalk from the default edition to `edition` (read once per dataset)."""
         from geoapp.editions.lookup import load_crosswalk
@@ -201,11 +216,19 @@ class Dataset:
         ]
 
 
-def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = None) -> Dataset:
-    """Read one published state from the store (the published versions, or `versions`)."""
+def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = None, *, geometry: bool = True) -> Dataset:
+    """Read one published state from the store (the published versions, or `versions`).
+
+    With geometry=False the communes carry their attributes only (no shapes): enough to check
+    an indicator table against them, not to draw a map.
+    """
     versions = dict(store.published_versions() if versions is None else versions)
     catalog = load_catalog(catalog_path(geodata_dir))
-    communes = store.read_boundaries(versions["boundaries"])
+    if geometry:
+        communes = store.read_boundaries(versions["boundaries"])
+    else:
+        attributes = store.read_boundary_attributes(versions["boundaries"])
+        communes = gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries([None] * len(attributes), index=attributes.index), crs=4326)
     stored = store.read_indicators(versions["indicators"])
     values = with_derived(stored, catalog) if len(stored) else stored
     facts = read_article_facts(geodata_dir)
@@ -214,7 +237,8 @@ def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = 
         for kind, version in versions.items()
         if is_boundary_kind(kind) and kind_edition(kind) != LEGACY_EDITION and version is not None
     }
-    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored, editions, Path(geodata_dir))
+    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored, editions, Path(geodata_dir),
+                   band_reader=store.read_band)
 
 
 class DatasetCache:

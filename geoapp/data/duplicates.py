@@ -18,6 +18,8 @@ def describe_duplicates(table: pd.DataFrame, matched: pd.DataFrame, key: list[st
     Row numbers are spreadsheet rows (the header is row 1); columns named "_..." are bookkeeping, not compared.
     """
     dup = matched.duplicated(subset=key, keep="first")
+    if not dup.any():
+        return []
     first = matched[~dup]
     kept = {tuple(values): idx for idx, values in zip(first.index, first[key].itertuples(index=False, name=None))}
     out = []

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geoapp.data.distinct import once_per_value
 from geoapp.data.duplicates import describe_duplicates
-from geoapp.data.names import ascii_key, normalize_code, normalize_name
+from geoapp.data.names import ascii_key, normalize_code, normalize_name, without_diacritics
 
 MATCH_CODE, MATCH_NAME, MATCH_FUZZY = "code", "name", "fuzzy"
 
@@ -51,7 +52,7 @@ def _district_codes(units: pd.DataFrame) -> list[str]:
     """Return each unit's district code, "" where the edition has no districts."""
     if "district_code" not in units:
         return [""] * len(units)
-    return ["" if pd.isna(d) else str(d) for d in units["district_code"]]
+    return ["" if pd.isna(d) else str(d) for d in units["district_code"].tolist()]
 
 
 class _Units:
@@ -61,14 +62,15 @@ class _Units:
     def __init__(self, units: pd.DataFrame) -> None:
         districts = _district_codes(units)
         self.has_districts = any(districts)
-        self.by_code = {c: (n, d) for c, n, d in zip(units["commune_code"], units["commune_name"], districts)}
+        self.by_code = {c: (n, d) for c, n, d in zip(units["commune_code"].tolist(), units["commune_name"].tolist(), districts)}
         self.names: dict[tuple[str, str], list[str]] = {}
         self.ascii: dict[tuple[str, str], list[str]] = {}
-        for code, (name, district) in self.by_code.items():
-            self.names.setdefault((district, normalize_name(name)), []).append(code)
-            self.ascii.setdefault((district, ascii_key(name)), []).append(code)
+        keys = once_per_value(pd.Series([n for n, _ in self.by_code.values()], dtype=object), normalize_name)
+        for (code, (_, district)), key in zip(self.by_code.items(), keys):
+            self.names.setdefault((district, key), []).append(code)
+            self.ascii.setdefault((district, without_diacritics(key)), []).append(code)
         names = units["district_name"] if "district_name" in units else pd.Series(districts, index=units.index)
-        self.district_names = {normalize_name(n): c for c, n in zip(districts, names) if c}
+        self.district_names = {normalize_name(n): c for c, n in zip(districts, names.tolist()) if c}
 
 
 def _texts(table: pd.DataFrame, col: str | None) -> pd.Series:
@@ -163,16 +165,8 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
     lookup = _Units(units)
     report = MatchReport(rows=len(table), columns=columns)
     codes, methods, reasons = _match_rows(table, columns, lookup, district)
-    rows = range(2, len(table) + 2)
-    shown_codes, shown_names = _texts(table, columns["code"]).tolist(), _texts(table, columns["name"]).tolist()
-    buckets = {MATCH_CODE: report.by_code, MATCH_NAME: report.by_name, MATCH_FUZZY: report.fuzzy}
     codes = [c if isinstance(c, str) else None for c in codes]
-    for row, shown_code, name, code, method, reason in zip(rows, shown_codes, shown_names, codes, methods, reasons):
-        entry = {"row": row, "code": shown_code, "name": name}
-        if code:
-            buckets[method].append({**entry, "matched_code": code, "matched_name": lookup.by_code[code][0]})
-        else:
-            report.unmatched.append({**entry, "reason": reason})
+    _report_rows(report, table, columns, codes, methods, reasons, lookup)
     methods = [m or None for m in methods]
     matched = table.assign(commune_code=codes, match=methods)
     matched = matched[matched["commune_code"].notna()]
@@ -180,14 +174,33 @@ def resolve(table: pd.DataFrame, units: pd.DataFrame, *, district: str | None = 
     dup = matched.duplicated(subset=key, keep="first")
     report.duplicates.extend(describe_duplicates(table, matched, key))
     matched = matched[~dup]
-    scope = [district] if district and lookup.has_districts else sorted({lookup.by_code[c][1] for c in matched["commune_code"]})
-    have = set(matched["commune_code"])
+    have = set(matched["commune_code"].tolist())
+    scope = [district] if district and lookup.has_districts else sorted({lookup.by_code[c][1] for c in have})
     report.units_without_data = [
         {"code": c, "name": n}
         for c, (n, d) in sorted(lookup.by_code.items())
         if d in scope and c not in have
     ]
     return matched.reset_index(drop=True), report
+
+
+def _report_rows(report: MatchReport, table, columns, codes: list, methods: pd.Series, reasons: pd.Series,
+                 lookup: _Units) -> None:
+    """List every row in the report under how it matched (or why it did not), in row order."""
+    shown_codes, shown_names = _texts(table, columns["code"]).tolist(), _texts(table, columns["name"]).tolist()
+    methods = methods.to_numpy(dtype=object)
+    buckets = {MATCH_CODE: report.by_code, MATCH_NAME: report.by_name, MATCH_FUZZY: report.fuzzy}
+    for method, bucket in buckets.items():
+        bucket.extend(
+            {"row": i + 2, "code": shown_codes[i], "name": shown_names[i], "matched_code": codes[i],
+             "matched_name": lookup.by_code[codes[i]][0]}
+            for i in np.flatnonzero(methods == method).tolist() if codes[i]
+        )
+    reasons = reasons.tolist()
+    report.unmatched.extend(
+        {"row": i + 2, "code": shown_codes[i], "name": shown_names[i], "reason": reasons[i]}
+        for i, code in enumerate(codes) if not code
+    )
 
 
 def join(boundaries: gpd.GeoDataFrame, table: pd.DataFrame, *, district: str | None = None, **explicit) -> JoinResult:

@@ -37,9 +37,24 @@ def normalize_name(name: str | None) -> str:
 
 def ascii_key(name: str | None) -> str:
     """Return a diacritic-free key ("Hải Yến" -> "hai yen") for fuzzy matching and search."""
-    text = normalize_name(name).replace("đ", "d")
-    text = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    return without_diacritics(normalize_name(name))
+
+
+def without_diacritics(key: str) -> str:
+    """Return the diacritic-free form of a key made by normalize_name (ascii_key without normalising twice)."""
+    return unicodedata.normalize("NFD", key.replace("đ", "d")).translate(_WITHOUT_MARKS)
+
+
+class _CombiningMarks(dict):
+    """str.translate table that drops combining marks, filled as characters are first seen."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _CombiningMarks()
 
 
 def normalize_code(code: object, width: int = 5) -> str | None:

@@ -29,6 +29,7 @@ _ARCHIVE_MAGIC = (
 )
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -191,16 +192,16 @@ def _copy_member(archive, info, target: Path, written_total: int, max_uncompress
 def json_depth(raw: bytes, limit: int) -> int:
     """Return the nesting depth of JSON bytes, stopping early once it passes `limit`.
 
-    Strings are blanked first (brackets inside them do not count); the depth is then a
+    Strings are blanked first (brackets inside them do not count) and every other byte but
+    brackets dropped; the depth is then a
     running sum over chunks, so the scan needs no recursion and little memory.
     """
-    stripped = _JSON_STRING.sub(b'""', raw)
-    data = np.frombuffer(stripped, dtype=np.uint8)
+    brackets = _JSON_STRING.sub(b'""', raw).translate(None, _NOT_BRACKETS)
+    data = np.frombuffer(brackets, dtype=np.uint8)
     depth = deepest = 0
     for start in range(0, len(data), 1 << 20):
         chunk = data[start:start + (1 << 20)]
-        step = ((chunk == ord("[")) | (chunk == ord("{"))).astype(np.int32)
-        step -= ((chunk == ord("]")) | (chunk == ord("}"))).astype(np.int32)
+        step = ((chunk == ord("[")) | (chunk == ord("{"))).astype(np.int32) * 2 - 1  # only brackets are left
         running = np.cumsum(step) + depth
         if running.size:
             deepest = max(deepest, int(running.max()))

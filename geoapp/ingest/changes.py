@@ -75,11 +75,9 @@ def replacement_changes(published, units: gpd.GeoDataFrame, changed_codes: set[s
         return []
     old_all = boundary_frame(published)
     out = []
-    for district in sorted(set(units["district_code"])):
+    for district in sorted(set(units["district_code"]) & set(old_all["district_code"])):  # published districts only
         old = old_all[old_all["district_code"] == district]
         new = units[units["district_code"] == district]
-        if len(old) == 0:
-            continue
         codes = set(new["commune_code"])
         if codes == set(old["commune_code"]) and not codes & set(changed_codes):
             continue

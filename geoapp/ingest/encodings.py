@@ -59,7 +59,7 @@ def nfc(text: str) -> str:
 
 def is_surface(text: str) -> bool:
     """Return True if text could be legacy bytes read as Latin-1 (no character above U+00FF)."""
-    return all(ord(ch) < 0x100 for ch in text)
+    return not text or max(text) < "\u0100"
 
 
 def convert(text: str, encoding: str) -> str:
@@ -106,8 +106,13 @@ def detect(values: Iterable[str]) -> str:
     legacy encoding wins only when its conversion reads as better Vietnamese than the
     text as it is.
     """
-    candidates = [v for v in values if v and not v.isascii()]
-    if not candidates or not all(is_surface(v) for v in candidates):
+    candidates = []
+    for value in values:
+        if value and not value.isascii():
+            if not is_surface(value):
+                return AS_IS  # real Unicode: decided at the first such value
+            candidates.append(value)
+    if not candidates:
         return AS_IS
     best, best_score = AS_IS, sum(score(v) for v in candidates)
     for encoding in LEGACY:

@@ -103,28 +103,31 @@ def control_characters(frame: pd.DataFrame) -> list[dict]:
     return _text_hits(frame, _CONTROL)
 
 
-def equal_area(frame: gpd.GeoDataFrame) -> np.ndarray:
-    """Return the geometries of a EPSG:4326 frame in the equal-area projection (metres)."""
-    return frame.geometry.to_crs(EQUAL_AREA).values
-
-
 def _lonlat(point) -> list[float]:
     return [round(point.x, 6), round(point.y, 6)]
+
+
+def _metres(geoms) -> np.ndarray:
+    """Return EPSG:4326 geometries in the equal-area projection."""
+    return gpd.GeoSeries(list(geoms), crs=4326).to_crs(EQUAL_AREA).values
 
 
 def coverage(frame: gpd.GeoDataFrame, focus: np.ndarray) -> dict:
     """Return invalid edges, overlaps and gaps between units; only those touching `focus` units.
 
     `frame` is the whole layer in EPSG:4326 with commune_code and commune_name; `focus` a
-    boolean mask of the uploaded units. Gaps are holes of the union of all units.
+    boolean mask of the uploaded units. Gaps are holes of the union of all units. The
+    topology is worked out in lon/lat (a projection keeps shared vertices shared); only
+    what is found is projected, to be measured in metres.
     """
-    geoms = equal_area(frame)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
     codes, names = frame["commune_code"].tolist(), frame["commune_name"].tolist()
     edges = shapely.coverage_invalid_edges(geoms)
     flawed = ~shapely.is_empty(edges)
+    listed = np.flatnonzero(focus & flawed)
+    lengths = shapely.length(_metres(edges[listed])) if len(listed) else []
     invalid_edges = [
-        {"code": codes[i], "name": names[i], "length_m": round(float(shapely.length(edges[i])), 1)}
-        for i in np.flatnonzero(focus & flawed)
+        {"code": codes[i], "name": names[i], "length_m": round(float(length), 1)} for i, length in zip(listed, lengths)
     ]
     return {
         "valid": not invalid_edges,
@@ -148,7 +151,7 @@ def _overlaps(geoms, focus, flawed, codes, names) -> list[dict]:
     keep = (left < right) & (focus[left] | focus[right])
     left, right = left[keep], right[keep]
     shared = shapely.intersection(geoms[left], geoms[right])
-    areas = shapely.area(shared)
+    areas = shapely.area(_metres(shared)) if len(shared) else np.array([])
     found = []
     for a, b, area, part in zip(left, right, areas, shared):
         if area >= MIN_AREA_M2:
@@ -167,28 +170,69 @@ def coverage_union(geoms, flawed: np.ndarray):
     return shapely.union_all([clean, shapely.union_all(geoms[flawed])])
 
 
+def union_holes(geoms, flawed: np.ndarray) -> list:
+    """Return the holes of the union of the units.
+
+    When every edge matches its neighbour's (no flawed unit), the union's boundary is the
+    edges that only one unit has: those are found by hashing the segments, and the holes are
+    the faces they enclose that no unit covers. Otherwise the union is computed.
+    """
+    if flawed.any():
+        union = coverage_union(geoms, flawed)
+        return [shapely.Polygon(ring).difference(union) for poly in shapely.get_parts(union) for ring in poly.interiors]
+    present = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+    edges = _unshared_segments(present)
+    if not len(edges):
+        return []
+    faces = shapely.get_parts(shapely.polygonize(shapely.linestrings(edges)))
+    if not len(faces):
+        return []
+    inside = shapely.STRtree(present).query(shapely.point_on_surface(faces), predicate="intersects")[0]
+    return list(np.delete(faces, np.unique(inside)))
+
+
+def _unshared_segments(geoms) -> np.ndarray:
+    """Return the segments (n x 2 x 2) of the polygons' rings that appear in only one ring (either direction)."""
+    rings = shapely.get_rings(shapely.get_parts(geoms))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same_ring = ring[1:] == ring[:-1]
+    start, end = coords[:-1][same_ring], coords[1:][same_ring]
+    swap = (start[:, 0] > end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] > end[:, 1]))
+    start[swap], end[swap] = end[swap].copy(), start[swap].copy()
+    segments = np.column_stack([start, end])
+    bits = np.ascontiguousarray(segments).view(np.uint64)
+    with np.errstate(over="ignore"):
+        key = (bits * np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+                               dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(key, kind="stable")
+    ordered = segments[order]
+    equal = (key[order][1:] == key[order][:-1]) & (ordered[1:] == ordered[:-1]).all(axis=1)
+    shared = np.zeros(len(segments), dtype=bool)
+    shared[order[1:][equal]] = shared[order[:-1][equal]] = True
+    return segments[~shared].reshape(-1, 2, 2)
+
+
 def _gaps(geoms, focus, codes, flawed) -> list[dict]:
     """Return the holes of the union that touch a `focus` unit."""
-    union = coverage_union(geoms, flawed)
-    holes = [shapely.Polygon(ring).difference(union) for poly in shapely.get_parts(union) for ring in poly.interiors]
-    holes = [h for h in holes if h.area >= MIN_AREA_M2]
+    holes = union_holes(geoms, flawed)
+    areas = shapely.area(_metres(holes)) if holes else []
+    holes = [(h, area) for h, area in zip(holes, areas) if area >= MIN_AREA_M2]
     if not holes:
         return []
     focus_idx = np.flatnonzero(focus)
     tree = shapely.STRtree(geoms[focus_idx])
     found = []
-    for hole in holes:
+    for hole, area in holes:
         near = tree.query(hole, predicate="intersects")
         if len(near):
-            found.append({"area_m2": round(float(hole.area), 1), "at": _at(hole),
+            found.append({"area_m2": round(float(area), 1), "at": _at(hole),
                           "neighbours": sorted(codes[focus_idx[j]] for j in near)})
     return sorted(found, key=lambda g: -g["area_m2"])
 
 
 def _at(geom) -> list[float]:
-    """Return [lon, lat] of a point inside an equal-area geometry."""
-    point = gpd.GeoSeries([geom.representative_point()], crs=EQUAL_AREA).to_crs(4326).iloc[0]
-    return _lonlat(point)
+    """Return [lon, lat] of a point inside a lon/lat geometry."""
+    return _lonlat(geom.representative_point())
 
 
 # A shape whose outline moved by less than this share of its area (rounding, re-projection,
@@ -196,12 +240,14 @@ def _at(geom) -> list[float]:
 SHAPE_TOLERANCE_PCT = 0.01
 
 
-def shape_change_pct(a, b, area_a: float) -> float:
-    """Return the area between two outlines (symmetric difference) in % of the old area."""
-    if not area_a:
-        return float("inf")
-    moved = gpd.GeoSeries([shapely.symmetric_difference(a, b)], crs=4326).to_crs(EQUAL_AREA).area.iloc[0]
-    return float(moved) / float(area_a) * 100
+def moved_areas(old: np.ndarray, new: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """Return the area between each pair of outlines (symmetric difference) in m², 0 where `same`."""
+    moved = np.zeros(len(old))
+    differ = ~same
+    if differ.any():
+        between = shapely.symmetric_difference(old[differ], new[differ])
+        moved[differ] = gpd.GeoSeries(between, crs=4326).to_crs(EQUAL_AREA).area.to_numpy()
+    return moved
 
 
 def same_geometry(a, b) -> bool:
@@ -218,19 +264,21 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict:
     """
     old_by = old.set_index("commune_code", drop=False)
     new_by = new.set_index("commune_code", drop=False)
-    added = [c for c in new_by.index if c not in old_by.index]
-    removed = [c for c in old_by.index if c not in new_by.index]
-    common = [c for c in new_by.index if c in old_by.index]
+    old_names = dict(zip(old["commune_code"].tolist(), old["commune_name"].tolist()))  # codes are unique here
+    new_names = dict(zip(new["commune_code"].tolist(), new["commune_name"].tolist()))
+    added = [c for c in new_by.index if c not in old_names]
+    removed = [c for c in old_by.index if c not in new_names]
+    common = [c for c in new_by.index if c in old_names]
     renamed = [
-        {"code": c, "old": old_by.at[c, "commune_name"], "new": new_by.at[c, "commune_name"]}
+        {"code": c, "old": old_names[c], "new": new_names[c]}
         for c in common
-        if str(old_by.at[c, "commune_name"]) != str(new_by.at[c, "commune_name"])
+        if str(old_names[c]) != str(new_names[c])
     ]
     changed, unchanged, nearly = _geometry_changes(old_by, new_by, common)
     return {
         "geometry_within_tolerance": nearly,
-        "added": [{"code": c, "name": new_by.at[c, "commune_name"]} for c in added],
-        "removed": [{"code": c, "name": old_by.at[c, "commune_name"]} for c in removed],
+        "added": [{"code": c, "name": new_names[c]} for c in added],
+        "removed": [{"code": c, "name": old_names[c]} for c in removed],
         "renamed": renamed,
         "geometry_changed": changed,
         "geometry_unchanged": unchanged,
@@ -245,12 +293,14 @@ def _geometry_changes(old_by, new_by, common) -> tuple[list[dict], list[str], li
     new_geoms = gpd.GeoSeries([new_by.at[c, "geometry"] for c in common], crs=4326)
     old_area = shapely.area(old_geoms.to_crs(EQUAL_AREA).values)
     new_area = shapely.area(new_geoms.to_crs(EQUAL_AREA).values)
+    same = np.array([same_geometry(a, b) for a, b in zip(old_geoms, new_geoms)], dtype=bool)
+    moved = moved_areas(old_geoms.values, new_geoms.values, same)
     changed, unchanged, nearly = [], [], []
-    for code, a, b, area_a, area_b in zip(common, old_geoms, new_geoms, old_area, new_area):
-        if same_geometry(a, b):
+    for code, is_same, area_moved, area_a, area_b in zip(common, same, moved, old_area, new_area):
+        if is_same:
             unchanged.append(code)
             continue
-        if shape_change_pct(a, b, area_a) < SHAPE_TOLERANCE_PCT:
+        if area_a and area_moved / area_a * 100 < SHAPE_TOLERANCE_PCT:
             unchanged.append(code)
             nearly.append(code)
             continue

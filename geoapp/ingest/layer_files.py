@@ -192,10 +192,7 @@ def read_layer(source: Source, name: str, tmp: Path, limits: Limits) -> Layer:
     elif source.fmt == GEOPACKAGE:
         kwargs["layer"] = name
     try:
-        count = pyogrio.read_info(path, layer=kwargs.get("layer"))["features"]
-        if count > limits.max_features:
-            raise Invalid("upload_too_many_features", count=int(count), max=limits.max_features)
-        frame = pyogrio.read_dataframe(path, **kwargs)
+        frame = _read_capped(path, source.fmt, limits.max_features, kwargs)
     except GeoappError:
         raise
     except Exception as exc:  # GDAL raises several types for a damaged file
@@ -205,9 +202,26 @@ def read_layer(source: Source, name: str, tmp: Path, limits: Limits) -> Layer:
     return Layer(frame, source, name, declared)
 
 
+def _read_capped(path: Path, fmt: str, max_features: int, kwargs: dict) -> gpd.GeoDataFrame:
+    """Read a layer of at most `max_features` features (Invalid beyond).
+
+    A GeoJSON is parsed whole whenever GDAL opens it, so it is read once, one feature past
+    the limit, rather than counted first; other formats state their count cheaply.
+    """
+    if fmt == GEOJSON:
+        frame = pyogrio.read_dataframe(path, max_features=max_features + 1, **kwargs)
+        count = len(frame) if len(frame) <= max_features else pyogrio.read_info(path)["features"]
+    else:
+        count = pyogrio.read_info(path, layer=kwargs.get("layer"))["features"]
+        frame = None
+    if count > max_features:
+        raise Invalid("upload_too_many_features", count=int(count), max=max_features)
+    return frame if frame is not None else pyogrio.read_dataframe(path, **kwargs)
+
+
 def _text_columns(frame: pd.DataFrame) -> list:
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    return [c for c in frame.columns if c != geometry and frame[c].map(lambda v: isinstance(v, str)).any()]
+    return [c for c in frame.columns if c != geometry and any(isinstance(v, str) for v in frame[c].to_numpy(dtype=object))]
 
 
 def decode_text(layer: Layer, option: str, found: Findings) -> None:
@@ -230,10 +244,18 @@ def decode_text(layer: Layer, option: str, found: Findings) -> None:
     else:
         legacy = option
     for col in columns:
-        frame[col] = pd.Series(legacy_encoding.apply(frame[col], legacy), index=frame.index, dtype=object)
+        frame[col] = _converted(frame[col], legacy)
     if legacy:
         found.info("upload_legacy_converted", encoding=legacy.upper())
     found.report["encoding"] = legacy or used
+
+
+def _converted(column: pd.Series, legacy: str | None) -> pd.Series:
+    """Return a column with its text converted by legacy_encoding.apply, once per distinct text (names repeat)."""
+    values = column.to_numpy(dtype=object)
+    texts = list(dict.fromkeys(v for v in values if isinstance(v, str)))
+    converted = dict(zip(texts, legacy_encoding.apply(texts, legacy)))
+    return pd.Series([converted[v] if isinstance(v, str) else v for v in values], index=column.index, dtype=object)
 
 
 def _decode_shapefile(frame, columns, declared: str | None, option: str, found: Findings) -> str:

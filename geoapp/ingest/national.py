@@ -10,6 +10,10 @@ used only as a coarse location check where the product ships no real outline.
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from dataclasses import dataclass
 
 from shapely.geometry import box
@@ -66,20 +70,37 @@ def _bounds(text: str | None) -> tuple[float, float, float, float] | None:
     return min(lon1, lon2), min(lat1, lat2), max(lon1, lon2), max(lat1, lat2)
 
 
+def _get_data(fields: list[str], table: str) -> list[dict]:
+    """Return the distinct rows of the package's table, read from its SQLite file.
+
+    Importing the package would compile its address parser first (seconds): the file is
+    found without importing it, and the package's own reader is the fallback.
+    """
+    spec = importlib.util.find_spec("vietnamadminunits")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    path = next((Path(f) / "data" / "dataset.db" for f in folders if (Path(f) / "data" / "dataset.db").is_file()), None)
+    if path is None:
+        from vietnamadminunits.database import get_data
+
+        return get_data(fields, table=table)
+    columns = ", ".join(f'"{f}"' for f in fields)
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(f'SELECT DISTINCT {columns} FROM "{table}"')]
+
+
 @functools.cache
 def national_list() -> NationalList:
     """Return the national list (read once per process)."""
-    from vietnamadminunits.database import get_data
-
-    legacy = get_data(["wardCode", "ward", "districtCode", "district", "districtBounds", "provinceCode", "province"],
+    legacy = _get_data(["wardCode", "ward", "districtCode", "district", "districtBounds", "provinceCode", "province"],
                       table="admin_units_legacy")
-    current = get_data(["wardCode", "ward", "provinceCode", "province"], table="admin_units")
+    current = _get_data(["wardCode", "ward", "provinceCode", "province"], table="admin_units")
     units_2021 = {r["wardCode"]: Unit(r["wardCode"], r["ward"], r["districtCode"], r["provinceCode"], r["province"])
                   for r in legacy if r["wardCode"]}
     units_2025 = {r["wardCode"]: Unit(r["wardCode"], r["ward"], "", r["provinceCode"], r["province"])
                   for r in current if r["wardCode"]}
-    districts = {r["districtCode"]: District(r["districtCode"], r["district"], r["provinceCode"], r["province"],
-                                             _bounds(r["districtBounds"]))
-                 for r in legacy if r["districtCode"]}
+    rows = {r["districtCode"]: r for r in legacy if r["districtCode"]}  # one row per district, its bounds parsed once
+    districts = {code: District(code, r["district"], r["provinceCode"], r["province"], _bounds(r["districtBounds"]))
+                 for code, r in rows.items()}
     provinces = {r["provinceCode"]: r["province"] for r in (*legacy, *current)}
     return NationalList(units_2021, units_2025, districts, provinces)

@@ -21,7 +21,8 @@ from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicato
 from geoapp.ingest.changes import audit_detail as confirmed_changes
 from geoapp.ingest.geometry import same_geometry
 from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
-from geoapp.ingest.report import INFO, jsonable
+from geoapp.ingest.report import INFO, to_json
+from geoapp.maps.simplify import publish_bands
 from geoapp.storage.base import Store, boundary_frame, check_kind, indicator_frame
 
 PENDING_TTL = 24 * 3600
@@ -266,9 +267,9 @@ def _write_pending(root: Path, token: str, raw, meta: dict, check: Check, receiv
 
 def write_check(path: Path, check: Check) -> None:
     """Write a check's issues and full report as JSON (every finding, not only the first ones)."""
-    data = {"kind": check.kind, "issues": [{"level": i.level, "key": i.key, "params": jsonable(i.params)} for i in check.issues],
-            "report": jsonable(check.report)}
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    data = {"kind": check.kind, "issues": [{"level": i.level, "key": i.key, "params": i.params} for i in check.issues],
+            "report": check.report}
+    path.write_text(to_json(data), encoding="utf-8")
 
 
 def read_check(path: Path, kind: str) -> Check:
@@ -345,7 +346,7 @@ def publish_pending(
     if check.report.get("identical"):
         raise Invalid("publish_error_identical")
     version = store.publish(pending.kind, frame, author=author, comment=comment,
-                            base_version=pending.base_version)
+                            base_version=pending.base_version, bands=publish_bands(pending.kind, frame))
     log_confirmation(store, pending.kind, check, author)
     discard(root, pending.token)
     return version
@@ -355,7 +356,8 @@ def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, 
     """Publish the frame of a passed check, on the version the check saw."""
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
-    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base)
+    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base,
+                            bands=publish_bands(kind, check.frame))
     log_confirmation(store, kind, check, author)
     return version
 

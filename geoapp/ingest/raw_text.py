@@ -11,7 +11,19 @@ import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A control character in JSON text: escaped (\u0000-\u001f, \u007f) or raw; most files have none.
-_MAYBE_CONTROL = re.compile(rb"\\u00[01][0-9a-fA-F]|\\u007[fF]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ESCAPED_CONTROL = re.compile(rb"\\u00(?:[01][0-9a-fA-F]|7[fF])")  # a literal prefix: searched fast
+_RAW_CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _RAW_CONTROL)
+_CHUNK = 1 << 24
+
+
+def may_hold_control(raw) -> bool:
+    """True when JSON bytes hold a control character, escaped or raw (a fast scan, no parsing)."""
+    if _ESCAPED_CONTROL.search(raw) is not None:
+        return True
+    with memoryview(raw) as view:
+        return any(bytes(view[start:start + _CHUNK]).translate(None, _OTHER_BYTES)
+                   for start in range(0, len(view), _CHUNK))
 
 
 def shown(value: str) -> str:
@@ -24,7 +36,7 @@ def geojson_control_characters(raw) -> list[dict]:
 
     `raw` is bytes or a memory map; the JSON is parsed only when its text may hold one.
     """
-    if _MAYBE_CONTROL.search(raw) is None:
+    if not may_hold_control(raw):
         return []
     try:
         data = json.loads(bytes(raw).decode("utf-8", errors="replace"))

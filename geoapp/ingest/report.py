@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -99,12 +100,21 @@ def _param_text(value: object, lang: str = "vi") -> str:
     return str(value)
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # exact types that JSON writes as they are
+
+
 def jsonable(value):
-    """Return value with numpy and pandas scalars turned into plain Python (NaN -> None)."""
+    """Return value with numpy and pandas scalars turned into plain Python (NaN -> None).
+
+    Plain values are passed through without a call per value: a report lists every row of a large table.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -112,6 +122,29 @@ def jsonable(value):
     if value is pd.NA or value is None:
         return None
     return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _json_default(value):
+    """Turn what json cannot write into plain Python, as jsonable does."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, set):
+        return list(value)
+    if value is pd.NA:
+        return None
+    return str(value)
+
+
+def to_json(value) -> str:
+    """Return value as JSON text, numpy and pandas scalars as plain Python and NaN as null.
+
+    The C encoder writes plain values at once; only a value it refuses (NaN, an odd key) makes
+    the whole value go through jsonable first.
+    """
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_json_default)
+    except (TypeError, ValueError):
+        return json.dumps(jsonable(value), ensure_ascii=False)
 
 
 def capped(items) -> list:

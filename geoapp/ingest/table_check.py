@@ -144,7 +144,9 @@ def _rows_issue(found: Findings, key: str, mask: pd.Series, values: pd.DataFrame
 
 
 def _check_years(values: pd.DataFrame, found: Findings) -> pd.Series:
-    years = pd.to_numeric(values["year"].str.replace(r"\.0+$", "", regex=True), errors="coerce")
+    codes, distinct = pd.factorize(values["year"].astype(object), use_na_sentinel=False)  # a few distinct years
+    parsed = pd.to_numeric(pd.Series(distinct, dtype=object).str.replace(r"\.0+$", "", regex=True), errors="coerce")
+    years = pd.Series(parsed.to_numpy(dtype=float)[codes], index=values.index)
     valid = years.notna() & (years == years.round()) & years.between(1900, 2100)
     _rows_issue(found, "upload_year_missing", values["year"] == "", values)
     _rows_issue(found, "upload_year_invalid", (values["year"] != "") & ~valid, values, "year")
@@ -204,7 +206,9 @@ def _check_value_kinds(values: pd.DataFrame, catalog: Catalog, found: Findings) 
             continue
         if indicator.is_numeric:
             converted = once_per_value(group["value"], _number_text)
-            comma = converted.isna() & group["value"].map(lambda v: decimal_comma_text(v) is not None)
+            comma = converted.isna()
+            if comma.any():
+                comma[comma] = once_per_value(group.loc[comma, "value"], decimal_comma_text).notna()
             if comma.any():
                 converted[comma] = group.loc[comma, "value"].map(decimal_comma_text)
                 found.info("upload_decimal_comma", indicator=ind_id, count=int(comma.sum()),
@@ -247,7 +251,7 @@ def _match(table: pd.DataFrame, layout: _Layout, values: pd.DataFrame, boundarie
         found.info("upload_units_without_data", count=len(report.units_without_data))
     if matched.empty:
         found.error("upload_no_match")
-    codes = dict(zip(matched["_row"], matched["commune_code"]))
+    codes = pd.Series(matched["commune_code"].to_numpy(dtype=object), index=matched["_row"].to_numpy())
     out = values.assign(commune_code=values["_row"].map(codes))
     out = out[out["commune_code"].notna()]
     keys = ["commune_code", "indicator", "year"]

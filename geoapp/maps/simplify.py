@@ -1,14 +1,18 @@
 """Commune geometry per zoom band, simplified once per published version without opening gaps.
 
 Shared edges are simplified once for both neighbours (`shapely.coverage_simplify`), so a
-simplified coverage has no new gaps or overlaps. The coarse bands are built once per data
-version (per boundary edition) and kept as entries of a small in-process `MemoryCache` keyed by
-the data version; "full" is the published geometry.
+simplified coverage has no new gaps or overlaps. An uploaded layer's coarse bands are built
+when it is published (`build_bands`) and stored with its version; a worker reads them from the
+store. Data published without them (the built-in layers) are simplified on first use. Either
+way a band is kept as an entry of a small in-process `MemoryCache` keyed by the data version
+(per boundary edition); "full" is the published geometry.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -16,15 +20,21 @@ import shapely
 
 from geoapp.cache import CacheKey, MemoryCache
 from geoapp.errors import BadRequest
+from geoapp.storage.base import boundary_frame, is_boundary_kind
+
+logger = logging.getLogger(__name__)
 
 FULL = "full"
 # Tolerance in degrees (about 400 m and 80 m) and the decimals kept in GeoJSON for each band.
 BANDS: dict[str, tuple[float | None, int | None]] = {"low": (0.004, 3), "mid": (0.0008, 4), FULL: (None, None)}
+COARSE = [band for band, (tolerance, _) in BANDS.items() if tolerance is not None]  # coarsest first
 # The most zoomed-in (Leaflet) level at which each coarse band is still finer than a screen pixel.
 MAX_ZOOM = {"low": 7, "mid": 10}
 
 # Coverages at least this large are simplified in the background as soon as their version is loaded.
 WARM_MIN_UNITS = 1000
+
+StoredBand = Callable[[str], "np.ndarray | None"]  # band -> the geometry stored with the published version
 
 BAND_CACHE = MemoryCache(8)  # coarse geometry of the current data version, per edition and band
 _warming: set[tuple[str, str]] = set()
@@ -64,13 +74,41 @@ def simplify_coverage(geoms, tolerance: float) -> np.ndarray:
     return out
 
 
+def build_bands(geoms) -> dict[str, np.ndarray]:
+    """Return every coarse band of a layer's geometry (each from the next finer band), to store when publishing."""
+    out: dict[str, np.ndarray] = {}
+    finer = np.asarray(geoms, dtype=object)
+    for band in reversed(COARSE):
+        finer = out[band] = simplify_coverage(finer, BANDS[band][0])
+    return out
+
+
+def publish_bands(kind: str, frame) -> dict[str, np.ndarray] | None:
+    """Return the coarse bands to store with a new version of `kind` (None for other kinds than boundaries).
+
+    A layer that GEOS cannot simplify as a coverage is published without them (and fails on first use, as before).
+    """
+    if not is_boundary_kind(kind) or frame is None or len(frame) == 0:
+        return None
+    try:
+        return build_bands(boundary_frame(frame).geometry.values)
+    except shapely.errors.GEOSException:
+        logger.warning("boundaries published without stored detail bands: the layer could not be simplified")
+        return None
+
+
 def band_key(version: str, edition: str, band: str) -> CacheKey:
     """Return the cache key of one edition's units in a band for a data version."""
     return CacheKey(version, f"units={edition}", f"geometry-{band}")
 
 
-def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str, edition: str = "") -> gpd.GeoSeries:
-    """Return all units' geometry of an edition in a band, built once per (data version, edition, band)."""
+def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str, edition: str = "",
+                  stored: StoredBand | None = None) -> gpd.GeoSeries:
+    """Return all units' geometry of an edition in a band, once per (data version, edition, band).
+
+    `stored(band)` returns the band stored with the published version (None when there is
+    none): it is read, not built.
+    """
     if band == FULL:
         return communes.geometry
     key = band_key(version, edition, band)
@@ -78,27 +116,33 @@ def band_geometry(communes: gpd.GeoDataFrame, version: str, band: str, edition: 
     if built is not None:
         return built
     with _building:  # one build per key, even when requests arrive together
-        return BAND_CACHE.get_or_build(key, lambda: _build_band(communes, version, band, edition))
+        return BAND_CACHE.get_or_build(key, lambda: _band(communes, version, band, edition, stored))
 
 
-def _build_band(communes: gpd.GeoDataFrame, version: str, band: str, edition: str) -> gpd.GeoSeries:
-    bands = [b for b, (tol, _) in BANDS.items() if tol is not None]
-    position = bands.index(band)
-    if position + 1 < len(bands):
-        finer = band_geometry(communes, version, bands[position + 1], edition)
-        simplified = simplify_coverage(finer.values, BANDS[band][0])
+def _band(communes: gpd.GeoDataFrame, version: str, band: str, edition: str, stored: StoredBand | None) -> gpd.GeoSeries:
+    geoms = stored(band) if stored is not None else None
+    if geoms is None or len(geoms) != len(communes):
+        geoms = _simplified(communes, version, band, edition, stored)
+    return gpd.GeoSeries(geoms, index=communes.index, crs=communes.crs)
+
+
+def _simplified(communes: gpd.GeoDataFrame, version: str, band: str, edition: str, stored: StoredBand | None) -> np.ndarray:
+    position = COARSE.index(band)
+    if position + 1 < len(COARSE):
+        finer = band_geometry(communes, version, COARSE[position + 1], edition, stored).values
     else:
-        simplified = simplify_coverage(communes.geometry.values, BANDS[band][0])
-    return gpd.GeoSeries(simplified, index=communes.index, crs=communes.crs)
+        finer = communes.geometry.values
+    return simplify_coverage(finer, BANDS[band][0])
 
 
 def band_units(
-    communes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, version: str, band: str, edition: str = ""
+    communes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, version: str, band: str, edition: str = "",
+    stored: StoredBand | None = None,
 ) -> gpd.GeoDataFrame:
     """Return `units` (a subset of `communes`, all units of `edition`) with their geometry in a band."""
     if band == FULL:
         return units
-    geometry = band_geometry(communes, version, band, edition)
+    geometry = band_geometry(communes, version, band, edition, stored)
     return units.set_geometry(geometry.loc[units.index].values, crs=units.crs)
 
 
@@ -108,7 +152,8 @@ def is_memoized(version: str, band: str, edition: str = "") -> bool:
 
 
 def warm(
-    communes: gpd.GeoDataFrame, version: str, edition: str = "", *, min_units: int = WARM_MIN_UNITS
+    communes: gpd.GeoDataFrame, version: str, edition: str = "", *, min_units: int = WARM_MIN_UNITS,
+    stored: StoredBand | None = None,
 ) -> threading.Thread | None:
     """Start building the coarse bands of a large coverage in a background thread, once per version.
 
@@ -125,7 +170,7 @@ def warm(
 
     def build() -> None:
         try:
-            band_geometry(communes, version, "low", edition)
+            band_geometry(communes, version, "low", edition, stored)
         finally:
             with _warming_guard:
                 _warming.discard(job)

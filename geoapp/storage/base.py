@@ -99,6 +99,22 @@ def boundary_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out.to_crs(4326) if out.crs is not None else out.set_crs(4326)
 
 
+def band_rows_of(kind: str, rows: list[tuple], bands: dict | None) -> list[tuple]:
+    """Return (band, position, commune code, geometry) of the bands to store with a boundary version.
+
+    `rows` are the version's stored rows (commune code first); each band has one geometry per row.
+    """
+    if not bands or not is_boundary_kind(kind):
+        return []
+    out = []
+    for band, geoms in bands.items():
+        geoms = list(geoms)
+        if len(geoms) != len(rows):
+            raise ValueError(f"band {band!r} has {len(geoms)} geometries for {len(rows)} units")
+        out.extend((str(band), position, row[0], geom) for position, (row, geom) in enumerate(zip(rows, geoms)))
+    return out
+
+
 def indicator_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the stored columns of an indicator table with their types."""
     out = pd.DataFrame(index=frame.index)
@@ -134,14 +150,28 @@ class Store(abc.ABC):
         """Return a boundary version of an edition (default: the published one of the legacy edition)."""
 
     @abc.abstractmethod
+    def read_boundary_attributes(self, version: int | None = None, *, edition: str | None = None) -> pd.DataFrame:
+        """Return the attributes of a boundary version without its geometry (what a table's join needs)."""
+
+    @abc.abstractmethod
+    def read_band(self, band: str, version: int | None = None, *, edition: str | None = None):
+        """Return a boundary version's geometry simplified for a detail band, stored when it was published.
+
+        The geometries come in the order of read_boundaries; None when the version has no stored band.
+        """
+
+    @abc.abstractmethod
     def read_indicators(self, version: int | None = None) -> pd.DataFrame:
         """Return an indicator table version (default: the published one)."""
 
     @abc.abstractmethod
-    def publish(self, kind: str, frame, *, author: str, comment: str, base_version: int | None) -> int:
+    def publish(self, kind: str, frame, *, author: str, comment: str, base_version: int | None,
+                bands: dict | None = None) -> int:
         """Store `frame` as a new version and publish it, atomically.
 
-        Raises Conflict when the published version is no longer `base_version`.
+        `bands` ({band: geometries in the order of `frame`}) are the boundary geometry
+        simplified per detail band, stored with the version. Raises Conflict when the
+        published version is no longer `base_version`.
         """
 
     @abc.abstractmethod

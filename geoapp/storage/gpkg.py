@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -18,6 +19,7 @@ from geoapp.storage.base import (
     INDICATOR_COLUMNS,
     Store,
     VersionInfo,
+    band_rows_of,
     boundary_frame,
     check_kind,
     edition_kind,
@@ -101,12 +103,29 @@ def _api_tokens(conn: sqlite3.Connection) -> None:
     )
 
 
+def _boundary_bands(conn: sqlite3.Connection) -> None:
+    """Boundary geometry simplified per detail band, stored with each published version (a features table)."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS boundary_bands ("
+        " fid INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, version INTEGER NOT NULL, band TEXT NOT NULL,"
+        " position INTEGER NOT NULL, commune_code TEXT, geom GEOMETRY)"
+    )
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS boundary_bands_key ON boundary_bands(kind, version, band, position)")
+    conn.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id,"
+        " min_x, min_y, max_x, max_y) VALUES ('boundary_bands', 'features', 'boundary_bands',"
+        " 'commune boundaries simplified per detail band, every version', 4326, 102.0, 8.0, 110.0, 24.0)"
+    )
+    conn.execute("INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('boundary_bands', 'geom', 'GEOMETRY', 4326, 0, 0)")
+
+
 # Numbered schema changes after the base schema, recorded in geoapp_schema_migrations;
 # the numbers follow the PostGIS migrations of the same change.
 MIGRATIONS = (
     (2, "boundary editions: kind of each boundary row", _boundary_editions),
     (3, "personal API tokens (SHA-256 digests only)", _api_tokens),
     (4, "login sessions and failed-login counters", _login_sessions),
+    (5, "boundary geometry per detail band, stored at publishing", _boundary_bands),
 )
 
 
@@ -122,6 +141,10 @@ def now() -> str:
 def to_gpkg_blob(geom) -> bytes:
     """Encode a shapely geometry as a GeoPackage geometry blob (no envelope)."""
     return b"GP\x00\x01" + struct.pack("<i", 4326) + shapely.to_wkb(geom, byte_order=1)
+
+
+def _blob_or_null(geom) -> bytes | None:
+    return None if geom is None else to_gpkg_blob(geom)
 
 
 def from_gpkg_blob(blob: bytes):
@@ -224,6 +247,28 @@ class GeoPackageStore(SessionTables, Store):
         geoms = [from_gpkg_blob(r[-1]) for r in rows]
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
 
+    def read_boundary_attributes(self, version: int | None = None, *, edition: str | None = None) -> pd.DataFrame:
+        cols = ", ".join(f'"{c}"' for c in BOUNDARY_COLUMNS)
+        kind = edition_kind(edition)
+        with self._read() as conn:
+            version = self._version_or_published(conn, kind, version)
+            rows = conn.execute(
+                f"SELECT {cols} FROM boundaries WHERE kind = ? AND version = ? ORDER BY fid", (kind, version)
+            ).fetchall()
+        return pd.DataFrame(rows, columns=BOUNDARY_COLUMNS, dtype="string")
+
+    def read_band(self, band: str, version: int | None = None, *, edition: str | None = None):
+        kind = edition_kind(edition)
+        with self._read() as conn:
+            version = self._version_or_published(conn, kind, version)
+            rows = conn.execute(
+                "SELECT geom FROM boundary_bands WHERE kind = ? AND version = ? AND band = ? ORDER BY position",
+                (kind, version, band),
+            ).fetchall()
+        if not rows:
+            return None
+        return np.array([None if blob is None else from_gpkg_blob(blob) for (blob,) in rows], dtype=object)
+
     def read_indicators(self, version: int | None = None) -> pd.DataFrame:
         cols = ", ".join(INDICATOR_COLUMNS)
         with self._read() as conn:
@@ -239,9 +284,10 @@ class GeoPackageStore(SessionTables, Store):
         if current != base_version:
             raise Conflict("error_publish_conflict", current=current or 0, base=base_version or 0)
 
-    def publish(self, kind, frame, *, author, comment, base_version):
+    def publish(self, kind, frame, *, author, comment, base_version, bands=None):
         check_kind(kind)
         rows = self._rows(kind, frame)
+        band_rows = band_rows_of(kind, rows, bands)
         with self._write() as conn:
             self._check_base(conn, kind, base_version)
             (last,) = conn.execute(
@@ -256,6 +302,10 @@ class GeoPackageStore(SessionTables, Store):
                     f"INSERT INTO {table} ({self._insert_columns(kind)}) VALUES ({placeholders})",
                     [(*prefix, *row) for row in rows],
                 )
+            conn.executemany(
+                "INSERT INTO boundary_bands (kind, version, band, position, commune_code, geom) VALUES (?, ?, ?, ?, ?, ?)",
+                [(kind, version, band, position, code, _blob_or_null(geom)) for band, position, code, geom in band_rows],
+            )
             conn.execute(
                 "INSERT INTO geoapp_versions VALUES (?, ?, ?, ?, ?, ?)",
                 (kind, version, author, now(), comment, len(rows)),

@@ -101,6 +101,21 @@ CREATE TABLE geoapp_api_tokens (
 """,
     ),
     Migration(4, "login sessions and failed-login counters", POSTGIS_SESSION_SCHEMA),
+    Migration(
+        5,
+        "boundary geometry per detail band, stored at publishing",
+        """
+CREATE TABLE geoapp_boundary_bands (
+  kind text NOT NULL,
+  version integer NOT NULL,
+  band text NOT NULL,
+  position integer NOT NULL,
+  commune_code text,
+  geom geometry(Geometry, 4326),
+  PRIMARY KEY (kind, version, band, position),
+  FOREIGN KEY (kind, version) REFERENCES geoapp_versions (kind, version));
+""",
+    ),
 )
 
 

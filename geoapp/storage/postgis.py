@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import psycopg
 import shapely
@@ -22,6 +23,7 @@ from geoapp.storage.base import (
     INDICATOR_COLUMNS,
     Store,
     VersionInfo,
+    band_rows_of,
     boundary_frame,
     check_kind,
     edition_kind,
@@ -64,6 +66,20 @@ _READ_BOUNDARIES = sql.SQL(
     "WHERE kind = %(kind)s AND version = COALESCE(%(version)s::integer, "
     "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY id"
 ).format(cols=_columns(BOUNDARY_COLUMNS))
+
+_READ_BOUNDARY_ATTRIBUTES = sql.SQL(
+    "SELECT {cols} FROM geoapp_boundaries "
+    "WHERE kind = %(kind)s AND version = COALESCE(%(version)s::integer, "
+    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY id"
+).format(cols=_columns(BOUNDARY_COLUMNS))
+
+_READ_BAND = sql.SQL(
+    "SELECT ST_AsBinary(geom) FROM geoapp_boundary_bands "
+    "WHERE kind = %(kind)s AND band = %(band)s AND version = COALESCE(%(version)s::integer, "
+    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY position"
+)
+
+_COPY_BANDS = sql.SQL("COPY geoapp_boundary_bands (kind, version, band, position, commune_code, geom) FROM STDIN")
 
 _READ_INDICATORS = sql.SQL(
     "SELECT {cols} FROM geoapp_indicator_values "
@@ -193,6 +209,20 @@ class PostgisStore(SessionTables, Store):
         geoms = [shapely.from_wkb(r[-1]) for r in rows]
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
 
+    def read_boundary_attributes(self, version: int | None = None, *, edition: str | None = None) -> pd.DataFrame:
+        params = {"kind": edition_kind(edition), "version": _int(version)}
+        with self._conn() as conn:
+            rows = conn.execute(_READ_BOUNDARY_ATTRIBUTES, params).fetchall()
+        return pd.DataFrame(rows, columns=BOUNDARY_COLUMNS, dtype="string")
+
+    def read_band(self, band: str, version: int | None = None, *, edition: str | None = None):
+        params = {"kind": edition_kind(edition), "version": _int(version), "band": band}
+        with self._conn() as conn:
+            rows = conn.execute(_READ_BAND, params).fetchall()
+        if not rows:
+            return None
+        return np.array([None if wkb is None else shapely.from_wkb(wkb) for (wkb,) in rows], dtype=object)
+
     def read_indicators(self, version: int | None = None) -> pd.DataFrame:
         with self._conn() as conn:
             rows = conn.execute(_READ_INDICATORS, (_int(version),)).fetchall()
@@ -230,9 +260,10 @@ class PostgisStore(SessionTables, Store):
             current = self._current(conn, kind)
             raise Conflict("error_publish_conflict", current=current or 0, base=base_version)
 
-    def publish(self, kind, frame, *, author, comment, base_version):
+    def publish(self, kind, frame, *, author, comment, base_version, bands=None):
         check_kind(kind)
         rows = _rows(kind, frame)
+        band_rows = band_rows_of(kind, rows, bands)
         try:
             with self._write() as conn:
                 self._check_base(conn, kind, base_version)
@@ -244,6 +275,7 @@ class PostgisStore(SessionTables, Store):
                     (kind, version, author, comment, len(rows)),
                 )
                 _insert_rows(conn, kind, version, rows)
+                _insert_bands(conn, kind, version, band_rows)
                 self._move_pointer(conn, kind, version, base_version)
                 self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
         except psycopg.errors.UniqueViolation:
@@ -402,3 +434,14 @@ def _insert_rows(conn, kind: str, version: int, rows: list[tuple]) -> None:
     with conn.cursor() as cursor, cursor.copy(_COPY_INDICATORS) as copy:
         for row in rows:
             copy.write_row((version, *row))
+
+
+def _insert_bands(conn, kind: str, version: int, band_rows: list[tuple]) -> None:
+    """Insert a version's band geometries by COPY (as hex EWKB, which PostGIS reads as geometry text)."""
+    if not band_rows:
+        return
+    with conn.cursor() as cursor, cursor.copy(_COPY_BANDS) as copy:
+        for band, position, code, geom in band_rows:
+            ewkb = None if geom is None else shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, byte_order=1,
+                                                             include_srid=True)
+            copy.write_row((kind, version, band, position, code, ewkb))

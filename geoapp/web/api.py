@@ -29,8 +29,8 @@ def boundaries():
     data = dataset()
     return cached_json(
         CacheKey(data.version, f"boundaries?{area.canonical()}&detail={band}", f"geojson-{decimals}dp"),
-        lambda: geometry_json(band_units(data.units(area.units), area.communes(data), data.version, band, area.units),
-                              decimals),
+        lambda: geometry_json(band_units(data.units(area.units), area.communes(data), data.version, band, area.units,
+                                         data.band_source(area.units)), decimals),
         "application/geo+json",
     )
 

@@ -36,7 +36,8 @@ def dataset() -> Dataset:
     """Return the published dataset, its version checked once per request so that a request sees one version."""
     if "dataset" not in g:
         g.dataset = state().datasets.get()
-        warm(g.dataset.communes, g.dataset.version, g.dataset.default_edition)  # coarse map geometry of a large layer, in the background
+        edition = g.dataset.default_edition  # coarse map geometry of a large layer, read or built in the background
+        warm(g.dataset.communes, g.dataset.version, edition, stored=g.dataset.band_source(edition))
     return g.dataset
 
 

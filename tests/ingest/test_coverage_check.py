@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from benchmarks.synthetic import synthetic_communes
-from geoapp.ingest.geometry import coverage
+from geoapp.ingest.geometry import coverage, union_holes
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +50,21 @@ def test_only_findings_near_the_uploaded_units_are_listed(layer):
     focus[100] = True
     far = coverage(frame, focus)
     assert far["overlaps"] == [] and far["invalid_edges"] == []
+
+
+def test_holes_from_unshared_edges_are_the_holes_of_the_union(layer):
+    geoms = np.asarray(layer.geometry.values, dtype=object).copy()
+    geoms[10] = geoms[10].difference(shapely.centroid(geoms[10]).buffer(0.01))  # a hole
+    centre = shapely.centroid(geoms[20])
+    geoms[20] = geoms[20].difference(centre.buffer(0.02))
+    geoms = np.append(geoms, centre.buffer(0.005))  # a hole with a unit inside it
+    flawed = ~shapely.is_empty(shapely.coverage_invalid_edges(geoms))
+    assert not flawed.any()  # so the fast path is taken
+    union = shapely.coverage_union_all(geoms)
+    expected = [shapely.Polygon(ring).difference(union) for part in shapely.get_parts(union) for ring in part.interiors]
+    found = union_holes(geoms, flawed)
+    assert len(found) == len(expected) == 2
+    key = lambda g: round(float(g.area), 12)
+    for a, b in zip(sorted(found, key=key), sorted(expected, key=key)):
+        assert shapely.equals(a, b)
+    assert union_holes(np.asarray(layer.geometry.values, dtype=object), np.zeros(len(layer), dtype=bool)) == []
