@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.config import GEODATA_DIR
-from geoapp.data.dataset import read_default_boundaries, read_default_indicators
+from geoapp.config import GEODATA_DIR, load_settings
+from geoapp.data.dataset import ensure_store, read_default_boundaries, read_default_indicators
 from geoapp.storage.base import boundary_frame, indicator_frame
 from tests.ingest.uploads import CAO_LOC
 
@@ -24,3 +24,14 @@ def cao_loc(published):
 def values():
     return indicator_frame(read_default_indicators(GEODATA_DIR))
 
+
+
+@pytest.fixture
+def gpkg_store(settings):
+    """The GeoPackage store of a fresh data directory (tests of the publishing workflow itself)."""
+    return ensure_store(load_settings(settings))
+
+
+@pytest.fixture
+def pending_dir(tmp_path):
+    return tmp_path / "pending"
