@@ -48,6 +48,7 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_URL": "",
     "FAST_PATH": True,
     "FAST_PATH_MB": 64,
+    "FAST_PATH_RECHECK": 5.0,
     "MAP_CANVAS_ABOVE": 1500,
 }
 

@@ -83,5 +83,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(compress_response)
     if store.stamp is not None and store.stamp.current() != store.data_version():
         store.stamp.write(store.data_version())  # e.g. a data directory of an older geoapp
-    fastpath.init_app(app, store.stamp, settings)  # outermost: in front of the proxy fix too
+    fastpath.init_app(app, store, settings)  # outermost: in front of the proxy fix too
     return app

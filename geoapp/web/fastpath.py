@@ -9,6 +9,10 @@ one `os.stat` of the data version stamp (geoapp.stamp), which publish and rollba
 every backend: after a publish the stamp's version differs, nothing kept matches, and the request
 goes to Flask, which builds afresh. Answers are therefore the bytes and headers Flask gave.
 
+A publish made on another host (PostGIS shared by several hosts, each with its own data directory)
+does not touch this host's stamp: every FAST_PATH_RECHECK seconds one request asks the store for
+its data version and rewrites the stamp if it differs, so such a publish is seen within that time.
+
 Never answered here: other methods than GET, conditional requests (Flask answers 304), requests
 with credentials (any cookie but `lang`, an Authorization header), responses that set a cookie.
 """
@@ -16,6 +20,7 @@ with credentials (any cookie but `lang`, an Authorization header), responses tha
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -103,15 +108,36 @@ class Answers:
 class FastPath:
     """WSGI middleware: answers a GET that Flask already answered from the cache, for the same data version."""
 
-    def __init__(self, app, stamp: VersionStamp, max_bytes: int) -> None:
+    def __init__(self, app, stamp: VersionStamp, max_bytes: int, *, store_version=None, recheck: float = 0) -> None:
         self.app = app
         self.stamp = stamp
         self.answers = Answers(max_bytes)
+        self.store_version = store_version  # callable: the store's data version (one query)
+        self.recheck = recheck
+        self._checked = time.monotonic()
+        self._checking = threading.Lock()
+
+    def check_store(self) -> None:
+        """Every `recheck` seconds, one request compares the store's data version with the stamp."""
+        if not self.recheck or self.store_version is None or time.monotonic() - self._checked < self.recheck:
+            return
+        if not self._checking.acquire(blocking=False):
+            return
+        try:
+            self._checked = time.monotonic()
+            token = self.store_version()
+            if token != self.stamp.current():
+                self.stamp.write(token)  # published on another host
+        except Exception:  # noqa: BLE001 - a failing store is Flask's to report, on the request itself
+            pass
+        finally:
+            self._checking.release()
 
     def __call__(self, environ, start_response):
         key = request_key(environ)
         if key is None:
             return self.app(environ, start_response)
+        self.check_store()
         version = self.stamp.current()
         answer = self.answers.get(version, key) if version else None
         if answer is not None:
@@ -147,7 +173,10 @@ class FastPath:
         return [body]
 
 
-def init_app(app, stamp: VersionStamp, settings: dict) -> None:
+def init_app(app, store, settings: dict) -> None:
     """Put the fast path in front of the app unless FAST_PATH is off."""
-    if settings["FAST_PATH"]:
-        app.wsgi_app = FastPath(app.wsgi_app, stamp, int(settings["FAST_PATH_MB"]) * 1024 * 1024)
+    if settings["FAST_PATH"] and store.stamp is not None:
+        app.wsgi_app = FastPath(
+            app.wsgi_app, store.stamp, int(settings["FAST_PATH_MB"]) * 1024 * 1024,
+            store_version=store.data_version, recheck=float(settings["FAST_PATH_RECHECK"]),
+        )

@@ -121,3 +121,25 @@ def test_a_publish_is_seen_by_the_next_request_of_another_worker(backend_setting
         assert MARK in worker_two.get(url).get_data(as_text=True), url
     assert two.extensions["geoapp"].datasets.get().version != version
     assert two.wsgi_app.answers.version != version
+
+
+def test_a_publish_on_another_host_is_seen_after_the_recheck(backend_settings):
+    """Another host's publish leaves this host's stamp alone: the periodic store check rewrites it."""
+    from geoapp.config import load_settings
+    from geoapp.storage import open_store
+
+    app = create_app({**backend_settings, "FAST_PATH_RECHECK": 0.001})
+    client = app.test_client()
+    for _ in range(2):
+        assert MARK not in client.get("/communes/06202").get_data(as_text=True)
+    elsewhere = open_store(load_settings(backend_settings))
+    elsewhere.stamp = None  # another host: its own data directory, not this one's stamp
+
+    class OtherHost:
+        extensions = {"geoapp": type("State", (), {"store": elsewhere})}
+
+    before = app.wsgi_app.stamp.current()
+    publish_hostile_name(OtherHost)
+    assert app.wsgi_app.stamp.current() == before
+    assert MARK in client.get("/communes/06202").get_data(as_text=True)
+    assert app.wsgi_app.stamp.current() == elsewhere.data_version() != before
