@@ -133,6 +133,29 @@ def publish_token(data_dir: Path, token: str) -> float:
     return time.perf_counter() - start
 
 
+def publish_directly(data_dir: Path, layer: Path) -> float:
+    """Publish the synthetic layer through the store, without the upload checks; return the seconds.
+
+    The upload's location check compares units with the national list of real districts; the
+    synthetic districts are invented, so that check refuses them and the map is measured on a
+    layer published this way (the dry run figures still count).
+    """
+    import geopandas as gpd
+
+    from geoapp.config import load_settings
+    from geoapp.storage import open_store
+
+    start = time.perf_counter()
+    frame = gpd.read_file(layer, engine="pyogrio").rename(columns={
+        "ma_xa": "commune_code", "ten_xa": "commune_name", "ma_huyen": "district_code", "ten_huyen": "district_name",
+        "ma_tinh": "province_code", "ten_tinh": "province_name"})
+    frame["commune_type"] = "Xã"
+    store = open_store(load_settings({"DATA_DIR": str(data_dir)}))
+    store.publish("boundaries", frame, author="bench", comment="national layer (direct)",
+                  base_version=store.published_versions()["boundaries"])
+    return time.perf_counter() - start
+
+
 # ---------------------------------------------------------------- one process measures
 
 
@@ -354,7 +377,9 @@ def table(results: dict) -> str:
         rows.append((f"{label} ({size:.0f} MB)", f"{d['wall']:.1f} s wall, {d['cpu']:.1f} s CPU, {d['rss_mb']:.0f} MB RSS"
                      + ("" if d["ok"] else f" ERRORS {d['errors']}"),
                      f"bound {bound} s" + ("" if key == "dry_table" else ", 1 GB"), ratio(d["cpu"], bound)))
-    rows.append(("publish of the checked layer (no second check)", f"{results['publish_layer_s']:.1f} s",
+    rows.append(("publish of the layer, directly through the store (the check refused invented districts)"
+                 if results.get("published_directly") else "publish of the checked layer (no second check)",
+                 f"{results['publish_layer_s']:.1f} s",
                  f"dry run {results['dry_gpkg'].get('wall', 0):.1f} s", ratio(results["publish_layer_s"], results["dry_gpkg"].get("wall"))))
     if "wall" in ex:
         rows.append(("gdf.explore() of the same communes", f"{ex['wall']:.1f} s, {ex['bytes'] / 2**20:.0f} MB HTML, "
@@ -397,7 +422,11 @@ def main(argv=None) -> int:
         print("dry runs …", file=sys.stderr)
         results["dry_geojson"] = run_child(["dry-run", str(national), "boundaries", str(files["geojson"])], 300)
         results["dry_gpkg"] = run_child(["dry-run", str(national), "boundaries", str(files["gpkg"])], 300)
-        results["publish_layer_s"] = publish_token(national, results["dry_gpkg"]["token"])
+        if results["dry_gpkg"].get("ok"):
+            results["publish_layer_s"] = publish_token(national, results["dry_gpkg"]["token"])
+        else:
+            results["publish_layer_s"] = publish_directly(national, files["gpkg"])
+            results["published_directly"] = True
         results["dry_table"] = run_child(["dry-run", str(national), "indicators", str(files["csv"])], 300)
         publish_token(national, results["dry_table"]["token"])
         year = 2000 + (args.rows - 1) // args.communes
