@@ -596,7 +596,11 @@
       container.setAttribute("data-zoom", String(map.getZoom()));
       map.on("moveend", function () { container.setAttribute("data-zoom", String(map.getZoom())); });
       if (keepsView) { map.on("moveend", function () { writeViewToUrl(map, ui); }); }
-      relabel();
+      if (large) {  // the polygons are painted first, the labels right after
+        L.Util.requestAnimFrame(function () { setTimeout(relabel, 0); });
+      } else {
+        relabel();
+      }
       refineOnZoom(map, layer, opts.geometry, band, function (finer) {
         tagAll(finer);
         labels.forEach(function (label) { if (label.code) { label.layer = byCode[label.code]; } });
