@@ -62,6 +62,14 @@ def test_above_the_threshold_a_canvas_draws_the_layer_and_a_click_opens_the_popu
         page.wait_for_function("new URLSearchParams(location.search).get('commune') === '06202'")
         page.keyboard.press("Escape")
         page.wait_for_selector(".leaflet-popup", state="detached", timeout=5000)
+        page.focus(".folium-map")  # the keyboard opens the same shared popup
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        popup = page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+        first = page.evaluate("new URLSearchParams(location.search).get('commune')")
+        assert first and dataset.communes.set_index("commune_code")["commune_name"][first] in popup.inner_text()
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".leaflet-popup", state="detached", timeout=5000)
         page.wait_for_selector(".folium-map[data-labels]")
         labels = int(page.get_attribute(".folium-map", "data-labels"))
         assert 0 < labels <= 22
