@@ -10,6 +10,13 @@ and under load, with their ratios.
     python benchmarks/bench_saturation.py [--exports 16] [--source DIR] [--workers 2]
 
 --source runs another checkout of the code (e.g. an export of main) with this venv.
+
+    python benchmarks/bench_saturation.py rates [--before GIT_REF] [--seconds 6] [--requests 4000]
+
+measures warm request rates of the cached answers (map page of Cao Lộc and of the whole
+province, boundaries GeoJSON, map values) over 8 kept-alive connections, for the code as it was at
+GIT_REF (exported with git archive), for this code with the fast path off, and with it on; each
+next to a node.js server of the same gzip bytes from memory (the ceiling), in the same run.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT))
 
 
 def start_gunicorn(source: Path, data_dir: Path, workers: int, log_path: Path) -> tuple[subprocess.Popen, int]:
@@ -110,7 +118,84 @@ def report(label: str, result: dict) -> None:
           f"max {max(loaded) / max(idle):.1f}")
 
 
+RATE_URLS = {
+    "map page, Cao Lộc": "/maps/ntm_level?district=183",
+    "map page, whole province": "/maps/ntm_level?district=all",
+    "boundaries GeoJSON, province": "/api/boundaries.geojson?district=all",
+    "map values JSON, province": "/api/maps/ntm_level.json?district=all",
+}
+
+
+def export_ref(ref: str, into: Path) -> Path:
+    """Write the tree of a git ref into a folder (the code as it was, run with this venv)."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def measure_rates(source: Path, env: dict, work: Path, args) -> dict:
+    """Warm request rates of RATE_URLS served by gunicorn (2 workers x 4 threads) from `source`."""
+    from benchmarks.bench_scale import fetch as fetch_gzip, rate
+    from benchmarks.load import Gunicorn
+
+    data_dir = work / f"data-{len(list(work.iterdir()))}"
+    env = {"GEOAPP_DATA_DIR": str(data_dir), "GEOAPP_SECRET_KEY": "bench", "GEOAPP_DATABASE_URL": "", **env}
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    out = {}
+    with Gunicorn("geoapp:create_app()", env, args.workers, logs, startup=300, cwd=source) as port:
+        for name, url in RATE_URLS.items():
+            for _ in range(32):  # warm every worker
+                body, content_type = fetch_gzip(port, url)
+            out[name] = {"rate": rate(port, url, args.connections, args.requests, args.seconds),
+                         "bytes": body, "type": content_type}
+    return out
+
+
+def ceiling(body: bytes, content_type: str, work: Path, args) -> dict:
+    """The same gzip bytes served by node.js from memory, with the same client."""
+    from benchmarks.bench_scale import NodeStatic, rate
+
+    path = work / "static.bin"
+    path.write_bytes(body)
+    with NodeStatic(path, content_type) as port:
+        return rate(port, "/", args.connections, args.requests, args.seconds)
+
+
+def run_rates(args) -> None:
+    with tempfile.TemporaryDirectory(prefix="geoapp-rates-") as tmp:
+        work = Path(tmp)
+        runs: dict[str, dict] = {}
+        if args.before:
+            before = export_ref(args.before, work / "before")
+            runs[f"before ({args.before})"] = measure_rates(before, {}, work, args)
+        runs["fast path off"] = measure_rates(ROOT, {"GEOAPP_FAST_PATH": "0"}, work, args)
+        runs["fast path on"] = measure_rates(ROOT, {"GEOAPP_FAST_PATH": "1"}, work, args)
+        last = runs["fast path on"]
+        ceilings = {name: ceiling(last[name]["bytes"], last[name]["type"], work, args) for name in RATE_URLS}
+    print(f"warm request rates, {args.connections} kept-alive connections, gunicorn {args.workers} workers x 4 threads, "
+          f"{os.cpu_count()} cores; ratio = geoapp / node.js serving the same gzip bytes (same run)")
+    head = f"{'what':34} {'gzip':>8} {'node.js':>14} " + " ".join(f"{label:>30}" for label in runs)
+    print(head)
+    print("-" * len(head))
+    for name in RATE_URLS:
+        node = ceilings[name]
+        cells = [f"{r[name]['rate']['rps']:6.0f}/s p95 {r[name]['rate']['p95']:5.1f} ms {r[name]['rate']['rps'] / node['rps']:6.3f}"
+                 for r in runs.values()]
+        print(f"{name:34} {len(last[name]['bytes']) / 1024:6.1f}KB {node['rps']:10.0f}/s   " + " ".join(f"{c:>30}" for c in cells))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["rates"]:
+        parser = argparse.ArgumentParser(description="warm request rates against the node.js ceiling")
+        parser.add_argument("--before", help="git ref of the code to compare with (e.g. main)")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--connections", type=int, default=8)
+        parser.add_argument("--requests", type=int, default=4000)
+        parser.add_argument("--seconds", type=float, default=6.0)
+        run_rates(parser.parse_args(sys.argv[2:]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exports", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)

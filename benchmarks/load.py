@@ -55,7 +55,7 @@ def static_app(environ, start_response):
 class Gunicorn:
     """gunicorn with geoapp/gunicorn_conf.py on a free loopback port, stopped on exit."""
 
-    def __init__(self, app: str, env: dict, workers: int, log_dir: Path, startup: float = 90) -> None:
+    def __init__(self, app: str, env: dict, workers: int, log_dir: Path, startup: float = 90, cwd: Path = ROOT) -> None:
         self.startup = startup
         self.log = log_dir / f"gunicorn-{len(list(log_dir.iterdir()))}.log"
         env = {**os.environ, **env, "GEOAPP_BIND": f"{HOST}:0", "GEOAPP_WORKERS": str(workers),
@@ -63,7 +63,7 @@ class Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "-c", "python:geoapp.gunicorn_conf",
                    "--access-logfile", "/dev/null", app]
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
 
     def __enter__(self) -> int:
         deadline = time.monotonic() + self.startup

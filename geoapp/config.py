@@ -46,6 +46,10 @@ DEFAULTS: dict[str, object] = {
     "PENDING_REJECTED_TTL": 3600,
     "ISSUING_OFFICE": "",
     "PUBLIC_URL": "",
+    "FAST_PATH": True,
+    "FAST_PATH_MB": 64,
+    "FAST_PATH_RECHECK": 5.0,
+    "MAP_CANVAS_ABOVE": 1500,
 }
 
 

@@ -171,6 +171,22 @@ def folium_map(bounds, options: dict, *, tiles: str = "none", attribution: str =
     return fmap
 
 
+def tile_config(tiles: str, attribution: str) -> dict | None:
+    """Return the basemap of the GEOAPP_TILES setting as {url, options} for L.tileLayer, or None for 'none'."""
+    if not tiles or tiles.strip().lower() == "none":
+        return None
+    return {"url": tiles, "options": {"attribution": attribution or tiles, "maxZoom": 18, "maxNativeZoom": 18, "minZoom": 0}}
+
+
+def map_config(map_id: str, bounds, options: dict, *, tiles: str = "none", attribution: str = "") -> dict:
+    """Return what static/geoapp-boot.js needs to draw a map: its element, bounds, basemap and layer options.
+
+    The page carries it as a JSON data block, so no inline script (and no per-request nonce) is needed.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    return {"id": map_id, "bounds": [[miny, minx], [maxy, maxx]], "tiles": tile_config(tiles, attribution), "layer": options}
+
+
 def map_parts(fmap: folium.Map) -> tuple[str, str]:
     """Return the map's (html, script) to place in a page; assets are linked by the page."""
     figure = fmap.get_root()

@@ -3,7 +3,9 @@
  * The map does not trap the page: the wheel scrolls the page until the map is
  * clicked (or Ctrl/⌘ is held), one Tab stop with arrow keys between communes,
  * labels that never overlap, a legend that highlights and hides classes, and
- * the current view (zoom, centre, selected commune) kept in the URL. */
+ * the current view (zoom, centre, selected commune) kept in the URL.
+ * Large layers (more features than opts.canvasAbove) are drawn on one canvas, with one
+ * shared tooltip and popup built when needed and labels only for the communes in view. */
 (function () {
   "use strict";
   var NODATA = "#bdbdbd";
@@ -122,7 +124,8 @@
     } else if (classOf(rec) === NODATA_CLASS) {
       style = { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55, opacity: 1 };
     } else {
-      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.derived ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
+      var hatched = rec.derived && !(ui && ui.canvas);  // a canvas has no SVG patterns: derived values keep their colour there
+      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: hatched ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
     }
     if (ui) {
       var cls = classOf(rec);
@@ -240,6 +243,36 @@
     map.getContainer().setAttribute("data-labels", String(shown));
   }
 
+  /* Large layers: commune labels only for the biggest communes in view, rebuilt after each move. */
+  var LABELS_IN_VIEW = 150;
+  var LABEL_MIN_PIXELS = 48;
+
+  function communeLabelsInView(map, byCode, codes, labels) {
+    labels.forEach(function (label) { if (label.code) { map.removeLayer(label.marker); } });
+    var kept = labels.filter(function (label) { return !label.code; });
+    var view = map.getBounds();
+    var candidates = [];
+    codes.forEach(function (code) {
+      var b = byCode[code].getBounds();
+      if (!view.intersects(b)) { return; }
+      var sw = map.latLngToContainerPoint(b.getSouthWest());
+      var ne = map.latLngToContainerPoint(b.getNorthEast());
+      var width = ne.x - sw.x, height = sw.y - ne.y;
+      if (width >= LABEL_MIN_PIXELS && height >= LABEL_MIN_PIXELS / 3) { candidates.push({ code: code, area: width * height }); }
+    });
+    candidates.sort(function (a, b) { return b.area - a.area; });
+    candidates.slice(0, LABELS_IN_VIEW).forEach(function (c) {
+      var lyr = byCode[c.code];
+      var label = makeLabel(map, lyr.getCenter(), shortName(lyr.feature.properties.name), "commune");
+      label.layer = lyr;
+      label.code = c.code;
+      label.area = c.area;
+      kept.push(label);
+    });
+    kept.sort(function (a, b) { return b.area - a.area; });
+    return kept;
+  }
+
   /* ---- the view in the URL: zoom, centre and the selected commune ---- */
   function viewFromUrl() {
     var params = new URLSearchParams(window.location.search);
@@ -298,6 +331,45 @@
     });
   }
 
+  /* Large layers: one tooltip follows the hovered commune and one popup opens on click,
+   * their contents built for that commune only (no tooltip or popup bound per feature). */
+  function sharedDetails(map, layer, values, opts, ui, on) {
+    var tooltip = L.tooltip({ sticky: true, className: "geoapp-tooltip", direction: "auto", offset: [12, 0] });
+    var popup = L.popup({ autoPanPadding: [20, 20] });
+    var hovered = null, openCode = null;
+    function recOf(lyr) { return values[lyr.feature.properties.code]; }
+    layer.on("mouseover", function (e) {
+      hovered = e.layer;
+      hovered.setStyle({ weight: 3 });
+      if (map.hasLayer(popup) && openCode === hovered.feature.properties.code) { return; }
+      tooltip.setContent(tooltipContent(hovered.feature.properties, recOf(hovered), opts)).setLatLng(e.latlng);
+      map.openTooltip(tooltip);
+    });
+    layer.on("mousemove", function (e) { if (hovered && map.hasLayer(tooltip)) { tooltip.setLatLng(e.latlng); } });
+    layer.on("mouseout", function (e) {
+      e.layer.setStyle(styleFor(recOf(e.layer), e.layer.feature.properties, opts, ui));
+      hovered = null;
+      map.closeTooltip(tooltip);
+    });
+    layer.on("click", function (e) { open(e.layer, e.latlng); });
+    map.on("popupclose", function (e) {
+      if (e.popup !== popup) { return; }
+      var code = openCode;
+      openCode = null;
+      on.closed(code);
+    });
+    function open(lyr, latlng) {
+      var code = lyr.feature.properties.code;
+      map.closeTooltip(tooltip);
+      if (map.hasLayer(popup)) { map.closePopup(popup); }
+      popup.setLatLng(latlng || lyr.getCenter()).setContent(popupContent(lyr.feature.properties, recOf(lyr), opts));
+      openCode = code;
+      map.openPopup(popup);
+      on.selected(code);
+    }
+    return { open: open };
+  }
+
   window.geoappMaps = window.geoappMaps || {};
 
   window.geoappChoropleth = function (map, opts) {
@@ -319,10 +391,12 @@
       var values = res[1] ? res[1].values : {};
       if (res[1]) { opts.title = opts.title || res[1].title; }
       var byCode = {};
-      var layer = L.geoJSON(geometry, {
+      var large = (geometry.features || []).length > (opts.canvasAbove || Infinity);
+      ui.canvas = large;
+      var layerOptions = {
         attribution: opts.attribution ? el("span", null, opts.attribution).outerHTML : undefined,
         style: function (f) { return styleFor(values[f.properties.code], f.properties, opts, ui); },
-        onEachFeature: function (f, lyr) {
+        onEachFeature: large ? function (f, lyr) { byCode[f.properties.code] = lyr; } : function (f, lyr) {
           var rec = values[f.properties.code];
           byCode[f.properties.code] = lyr;
           lyr.bindTooltip(tooltipContent(f.properties, rec, opts), { sticky: true, className: "geoapp-tooltip" });
@@ -333,8 +407,24 @@
           lyr.on("tooltipopen", function () { if (lyr.isPopupOpen()) { lyr.closeTooltip(); } });
           lyr.on("popupclose", function () { if (ui.selected === f.properties.code) { select(null, false); } });
         }
-      }).addTo(map);
+      };
+      if (large) {
+        layerOptions.renderer = L.canvas({ padding: 0.2, tolerance: 2 });
+        container.setAttribute("data-renderer", "canvas");
+      }
+      var layer = L.geoJSON(geometry, layerOptions).addTo(map);
+      var shared = large ? sharedDetails(map, layer, values, opts, ui, {
+        selected: function (code) { select(code, false); },
+        closed: function (code) { if (ui.selected === code) { select(null, false); } }
+      }) : null;
+      function openDetails(code, latlng) {
+        if (shared) { shared.open(byCode[code], latlng); } else { byCode[code].openPopup(latlng); }
+      }
       var codes = Object.keys(byCode);
+      var entry = {
+        map: map, layer: layer, byCode: byCode, large: large, open: openDetails,
+        select: function (code) { select(code, true); }
+      };
       function tagAll(detail) {
         codes.forEach(function (code) {
           var path = byCode[code].getElement && byCode[code].getElement();
@@ -349,9 +439,16 @@
         container.setAttribute("data-detail", detail);
       }
       tagAll(band);
-      var order = codes.slice().sort(function (a, b) {
-        return String(byCode[a].feature.properties.name).localeCompare(String(byCode[b].feature.properties.name), "vi");
-      });
+      var orderCache = null;
+      function order() {  // by name, built on the first key press
+        if (!orderCache) {
+          var collator = new Intl.Collator("vi");
+          orderCache = codes.slice().sort(function (a, b) {
+            return collator.compare(String(byCode[a].feature.properties.name), String(byCode[b].feature.properties.name));
+          });
+        }
+        return orderCache;
+      }
 
       function restyle() {
         codes.forEach(function (code) {
@@ -393,7 +490,7 @@
           labels.push(label);
         });
       }
-      if (opts.labelsOff !== true) {
+      if (opts.labelsOff !== true && !large) {
         codes.forEach(function (code) {
           var lyr = byCode[code];
           var b = lyr.getBounds();
@@ -405,7 +502,10 @@
         });
       }
       labels.sort(function (a, b) { return b.area - a.area; });
-      function relabel() { placeLabels(map, labels); }
+      function relabel() {
+        if (large && opts.labelsOff !== true) { labels = entry.labels = communeLabelsInView(map, byCode, codes, labels); }
+        placeLabels(map, labels);
+      }
       map.on("zoomend moveend resize", relabel);
 
       /* One Tab stop: arrow keys move between communes, Enter opens the details, +/- zoom. */
@@ -423,19 +523,20 @@
       container.addEventListener("keydown", function (event) {
         if (event.target !== container) { return; }
         var key = event.key;
-        var at = ui.selected ? order.indexOf(ui.selected) : -1;
+        var names = order();
+        var at = ui.selected ? names.indexOf(ui.selected) : -1;
         if (key === "ArrowRight" || key === "ArrowDown" || key === "ArrowLeft" || key === "ArrowUp") {
           event.preventDefault();
           var step = key === "ArrowRight" || key === "ArrowDown" ? 1 : -1;
-          var next = order[(at + step + order.length) % order.length];
-          if (at < 0 && step < 0) { next = order[order.length - 1]; }
+          var next = names[(at + step + names.length) % names.length];
+          if (at < 0 && step < 0) { next = names[names.length - 1]; }
           map.closePopup();
           select(next, true);
           var bounds = byCode[next].getBounds();
           if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, { maxZoom: map.getZoom(), padding: [20, 20] }); }
         } else if ((key === "Enter" || key === " ") && ui.selected) {
           event.preventDefault();
-          byCode[ui.selected].openPopup();
+          openDetails(ui.selected);
         } else if (key === "+" || key === "=") {
           event.preventDefault(); map.zoomIn();
         } else if (key === "-" || key === "_") {
@@ -488,14 +589,18 @@
       }
       if (wanted.commune && byCode[wanted.commune]) {
         select(wanted.commune, false);
-        byCode[wanted.commune].openPopup(byCode[wanted.commune].getCenter());
+        openDetails(wanted.commune, byCode[wanted.commune].getCenter());
         if (wanted.center) { map.setView(wanted.center, wanted.zoom, { animate: false }); }
       }
       ready = true;
       container.setAttribute("data-zoom", String(map.getZoom()));
       map.on("moveend", function () { container.setAttribute("data-zoom", String(map.getZoom())); });
       if (keepsView) { map.on("moveend", function () { writeViewToUrl(map, ui); }); }
-      relabel();
+      if (large) {  // the polygons are painted first, the labels right after
+        L.Util.requestAnimFrame(function () { setTimeout(relabel, 0); });
+      } else {
+        relabel();
+      }
       refineOnZoom(map, layer, opts.geometry, band, function (finer) {
         tagAll(finer);
         labels.forEach(function (label) { if (label.code) { label.layer = byCode[label.code]; } });
@@ -503,10 +608,9 @@
         relabel();
       });
 
-      var entry = {
-        map: map, layer: layer, byCode: byCode, districts: districtLayer, labels: labels,
-        select: function (code) { select(code, true); }, home: home
-      };
+      entry.districts = districtLayer;
+      entry.labels = labels;
+      entry.home = home;
       window.geoappMaps[container.id] = entry;
       container.setAttribute("data-features", String(codes.length));
       container.setAttribute("data-state", "ready");
@@ -525,7 +629,7 @@
     Object.keys(window.geoappMaps).forEach(function (id) {
       var entry = window.geoappMaps[id];
       var lyr = entry.byCode[code];
-      if (lyr) { entry.map.fitBounds(lyr.getBounds(), { maxZoom: 13 }); lyr.openPopup(); }
+      if (lyr) { entry.map.fitBounds(lyr.getBounds(), { maxZoom: 13 }); entry.open(code); }
     });
   };
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geoapp.stamp import stamp_of
 from geoapp.storage.base import KINDS, Store, VersionInfo
 
 __all__ = ["KINDS", "Store", "VersionInfo", "open_store"]
@@ -15,7 +16,10 @@ def open_store(settings: dict) -> Store:
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from geoapp.storage.postgis import PostgisStore
 
-        return PostgisStore(url)
-    from geoapp.storage.gpkg import GeoPackageStore
+        store: Store = PostgisStore(url)
+    else:
+        from geoapp.storage.gpkg import GeoPackageStore
 
-    return GeoPackageStore(Path(settings["DATA_DIR"]) / "geoapp.gpkg")
+        store = GeoPackageStore(Path(settings["DATA_DIR"]) / "geoapp.gpkg")
+    store.stamp = stamp_of(settings)  # both backends: the stamp lives in the data directory
+    return store

@@ -129,6 +129,13 @@ def indicator_frame(frame: pd.DataFrame) -> pd.DataFrame:
 class Store(abc.ABC):
     """Versioned, atomically published boundary layers and indicator tables, users and audit."""
 
+    stamp = None  # a geoapp.stamp.VersionStamp, set by open_store: rewritten after every publish and rollback
+
+    def mark_published(self) -> None:
+        """Write the new data version into the stamp (workers notice it by a stat, without a query)."""
+        if self.stamp is not None:
+            self.stamp.write(self.data_version())
+
     @abc.abstractmethod
     def init(self) -> None:
         """Create or upgrade the schema (idempotent)."""

@@ -312,6 +312,7 @@ class GeoPackageStore(SessionTables, Store):
             )
             self._set_published(conn, kind, version)
             self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
+        self.mark_published()
         return version
 
     @staticmethod
@@ -350,6 +351,7 @@ class GeoPackageStore(SessionTables, Store):
                 raise NotFound("error_unknown_version", version=version)
             self._set_published(conn, kind, version)
             self._log(conn, author, f"rollback {kind}", f"version {version}", comment)
+        self.mark_published()
         return version
 
     def history(self, kind):

@@ -280,6 +280,7 @@ class PostgisStore(SessionTables, Store):
                 self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
         except psycopg.errors.UniqueViolation:
             raise self._conflict(kind, base_version) from None
+        self.mark_published()
         return version
 
     def rollback(self, kind, version, *, author, comment, base_version):
@@ -296,6 +297,7 @@ class PostgisStore(SessionTables, Store):
                 self._log(conn, author, f"rollback {kind}", f"version {version}", comment)
         except psycopg.errors.UniqueViolation:
             raise self._conflict(kind, base_version) from None
+        self.mark_published()
         return version
 
     def history(self, kind):

@@ -11,7 +11,7 @@ from flask import Flask
 from geoapp.config import PACKAGE_DIR, load_settings
 from geoapp.data.dataset import DatasetCache, ensure_store
 from geoapp.util import create_private_file, restrict_to_owner
-from geoapp.web import assets, errors, i18n, limits, security
+from geoapp.web import assets, errors, fastpath, i18n, limits, security
 from geoapp.web.state import AppState
 from geoapp.web.responses import compress_response
 
@@ -81,4 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(table_api.bp, url_prefix="/api")
     app.after_request(compress_response)
+    if store.stamp is not None and store.stamp.current() != store.data_version():
+        store.stamp.write(store.data_version())  # e.g. a data directory of an older geoapp
+    fastpath.init_app(app, store, settings)  # outermost: in front of the proxy fix too
     return app

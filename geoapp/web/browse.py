@@ -16,7 +16,7 @@ from geoapp.web.i18n import current_lang
 from geoapp.web.limits import expensive, heavy_classification
 
 from geoapp.web.state import dataset, setting
-from geoapp.web.responses import area_request, current_view, map_options, render_folium
+from geoapp.web.responses import area_request, cached_page, map_options, map_request, render_folium, view_of
 
 bp = Blueprint("browse", __name__)
 
@@ -49,7 +49,16 @@ def index():
 @bp.get("/maps/<indicator>")
 @expensive(when=heavy_classification)
 def map_page(indicator):
-    view = current_view(indicator)
+    req = map_request(indicator)  # validated before any cached answer
+    typed = request.args.get("breaks") if req.breaks else None  # the breaks field shows them as typed
+    return cached_page(
+        f"maps/{req.key}" + (f"&typed={typed}" if typed else ""), req.lang,
+        lambda: render_map_page(view_of(req), typed), page_args=req.params(),
+    )
+
+
+def render_map_page(view, typed: str | None) -> str:
+    """Return the HTML of a map page (the same for every reader who is not signed in)."""
     data = dataset()
     table_inline = len(view.frame) <= setting("TABLE_INLINE_MAX")  # larger tables come in pages from the API
     html, script = render_folium(view.frame.total_bounds, map_options(view))
@@ -65,14 +74,20 @@ def map_page(indicator):
         k_range=range(MIN_K, MAX_K + 1),
         search_index=[{k: row[k] for k in ("code", "name", "district", "key")} for row in view.rows()] if table_inline else [],
         table_inline=table_inline,
-        breaks=breaks_input_text(view.breaks, view.lang, typed=request.args.get("breaks")),
+        breaks=breaks_input_text(view.breaks, view.lang, typed=typed),
     )
 
 
 @bp.get("/communes/<code>")
 def commune(code):
     """A commune of the default edition (2021): /communes/06187 keeps meaning the 2021 commune."""
-    profile = commune_profile(dataset(), code, current_lang())
+    lang = current_lang()
+    profile = commune_profile(dataset(), code, lang)  # NotFound before anything is cached
+    return cached_page(f"communes/{code}", lang, lambda: render_commune(profile, code))
+
+
+def render_commune(profile, code: str) -> str:
+    """Return the HTML of a commune's profile page."""
     district = profile.unit["district_code"]
     options = highlight_options(
         url_for("api.boundaries", district=district),

@@ -9,7 +9,7 @@ from geoapp.maps.unit_profile import successors, unit_profile
 from geoapp.maps.view import MapView
 from geoapp.request import Area
 from geoapp.web.i18n import current_lang
-from geoapp.web.responses import map_options, map_request, render_folium, view_of
+from geoapp.web.responses import cached_page, map_options, map_request, render_folium, view_of
 from geoapp.web.state import dataset
 
 bp = Blueprint("editions", __name__)
@@ -50,8 +50,13 @@ def edition_title(code: str) -> str:
 @bp.get("/maps/<indicator>/editions")
 def side_by_side(indicator):
     """The same indicator and year on the default edition's units and on another edition's, synchronised."""
-    data = dataset()
     req = map_request(indicator)
+    return cached_page(f"maps/{req.key}&editions", req.lang, lambda: render_side_by_side(req), page_args=req.params())
+
+
+def render_side_by_side(req) -> str:
+    """Return the HTML of the side-by-side page of two editions."""
+    data = dataset()
     other = req.area.units if req.area.units != data.default_edition else next(iter(data.editions), data.default_edition)
     views = []
     for code in (data.default_edition, other):
@@ -67,7 +72,13 @@ def unit(edition, code):
     if edition == data.default_edition:
         return redirect(url_for("browse.commune", code=code), code=301)
     lang = current_lang()
-    profile = unit_profile(data, edition, code, lang)
+    profile = unit_profile(data, edition, code, lang)  # NotFound before anything is cached
+    return cached_page(f"communes/{edition}/{code}", lang, lambda: render_unit(profile, edition, code, lang))
+
+
+def render_unit(profile, edition: str, code: str, lang: str) -> str:
+    """Return the HTML of a unit's profile page in an edition."""
+    data = dataset()
     options = highlight_options(
         url_for("api.boundaries", district="all", units=edition), code,
         url_for("editions.unit", edition=edition, code="CODE").replace("CODE", "{code}"), lang, edition,

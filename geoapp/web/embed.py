@@ -12,7 +12,7 @@ from geoapp.maps.view import MapView
 from geoapp.web.limits import expensive, heavy_classification
 from geoapp.web.security import allow_framing
 from geoapp.web.state import dataset, state
-from geoapp.web.responses import current_view, map_options, map_request, profile_url_template, render_folium
+from geoapp.web.responses import cached_page, map_options, map_request, profile_url_template, render_folium, view_of
 
 bp = Blueprint("embed", __name__)
 
@@ -71,7 +71,12 @@ def inject_share_links():
 @expensive(when=heavy_classification)
 def embed_map(indicator):
     allow_framing()
-    view = current_view(indicator)
+    req = map_request(indicator)
+    return cached_page(f"embed/{req.key}", req.lang, lambda: render_embed(view_of(req)), page_args=req.params())
+
+
+def render_embed(view: MapView) -> str:
+    """Return the HTML of an embeddable map."""
     html, script = render_folium(view.frame.total_bounds, map_options(view, new_tab=True))
     return render_template(
         "embed.html",

@@ -27,7 +27,8 @@ def lang_url(code: str) -> str:
     `_scheme`, …) are dropped: they would clash with the route or change the link's target.
     """
     view_args = request.view_args or {}
-    args = {k: v for k, v in request.args.items() if k not in view_args and not k.startswith("_")}
+    given = g.page_args if "page_args" in g else request.args  # a cached page keeps only its canonical query
+    args = {k: v for k, v in given.items() if k not in view_args and not k.startswith("_")}
     args["lang"] = code
     if request.endpoint and request.url_rule and "GET" in request.url_rule.methods:
         return url_for(request.endpoint, **view_args, **args)

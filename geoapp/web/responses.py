@@ -7,7 +7,7 @@ import gzip
 from flask import Response, g, request, url_for
 
 from geoapp.maps.view import MapView, build_map_view
-from geoapp.maps.leaflet import folium_map, map_parts
+from geoapp.maps.leaflet import map_config
 from geoapp.request import Area, MapRequest, parse_area, parse_map_request
 from geoapp.cache import CacheKey
 from geoapp.web.i18n import current_lang
@@ -63,12 +63,16 @@ def profile_url_template(units: str, **kwargs) -> str:
     return url.replace("CODE", "{code}")
 
 
-def render_folium(view_bounds, options: dict) -> tuple[str, str]:
-    """Return the (html, script) of a Folium map with the configured basemap."""
-    fmap = folium_map(
-        view_bounds, options, tiles=setting("TILES"), attribution=setting("TILES_ATTRIBUTION")
-    )
-    return map_parts(fmap)
+def render_folium(view_bounds, options: dict) -> tuple[str, dict]:
+    """Return the (html, config) of a map: its element and what static/geoapp-boot.js draws in it.
+
+    Element ids are numbered per page (map-1, map-2, …), so the same request renders the same page.
+    """
+    g.map_count = g.get("map_count", 0) + 1
+    map_id = f"map-{g.map_count}"
+    options = {**options, "canvasAbove": setting("MAP_CANVAS_ABOVE")}  # larger layers are drawn on a canvas
+    config = map_config(map_id, view_bounds, options, tiles=setting("TILES"), attribution=setting("TILES_ATTRIBUTION"))
+    return f'<div class="folium-map" id="{map_id}"></div>', config
 
 
 def cached_json(key: CacheKey, build, content_type: str = "application/json") -> Response:
@@ -77,12 +81,13 @@ def cached_json(key: CacheKey, build, content_type: str = "application/json") ->
     The key holds the data version, so a publish is seen on the next request.
     """
     etag = key.digest()
+    request.environ["geoapp.cache_key"] = key  # the fast path (geoapp.web.fastpath) may answer the next ones
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         body = state().cache.get_or_build(key, lambda: build().encode("utf-8"))
         if accepts_gzip():
-            body = state().cache.get_or_build(key.variant(key.fmt + ".gz"), lambda: gzip.compress(body, 6))
+            body = state().cache.get_or_build(key.variant(key.fmt + ".gz"), lambda: gzip.compress(body, 6, mtime=0))
             response = Response(body, content_type=content_type)
             response.headers["Content-Encoding"] = "gzip"
         else:
@@ -91,6 +96,22 @@ def cached_json(key: CacheKey, build, content_type: str = "application/json") ->
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept-Encoding")
     return response
+
+
+def cached_page(request_text: str, lang: str, render, *, page_args: dict | None = None) -> Response:
+    """Serve an HTML page rendered once per (data version, canonical request, language), gzip and ETag.
+
+    `request_text` is the canonical request the page shows (with the site address, which share links
+    carry); `page_args` are the query parameters kept by the language links (default: none). A
+    signed-in reader's page shows their name and a CSRF token: it is rendered for them, never cached.
+    """
+    from geoapp.web.auth import current_user
+
+    g.page_args = page_args or {}
+    if current_user() is not None:
+        return Response(render(), content_type="text/html; charset=utf-8")
+    key = CacheKey(dataset().version, request.host_url + request_text, "html", lang)
+    return cached_json(key, render, "text/html; charset=utf-8")
 
 
 def accepts_gzip() -> bool:
@@ -111,7 +132,7 @@ def compress_response(response: Response) -> Response:
     body = response.get_data()
     if len(body) < 1024:
         return response
-    response.set_data(gzip.compress(body, 6))
+    response.set_data(gzip.compress(body, 6, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response

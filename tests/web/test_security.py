@@ -1,4 +1,4 @@
-"""Security headers, nonces and assets from the site itself."""
+"""Security headers, no inline scripts, and assets from the site itself."""
 
 
 def test_headers_on_every_page(client):
@@ -11,14 +11,19 @@ def test_headers_on_every_page(client):
         assert r.headers["X-Frame-Options"] == "DENY"
 
 
-def test_inline_scripts_carry_the_nonce(client):
-    r = client.get("/maps/ntm_level")
-    html = r.get_data(as_text=True)
-    nonce = r.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+def test_no_inline_script_and_no_nonce(client):
+    """Pages carry maps as JSON data blocks: the policy allows no inline script, so no nonce is needed."""
     import re
 
-    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", html)
-    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    for url in ("/maps/ntm_level", "/embed/ntm_level", "/communes/06202", "/maps/ntm_level/editions"):
+        r = client.get(url)
+        html = r.get_data(as_text=True)
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "nonce" not in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        scripts = re.findall(r"<script([^>]*)>", html)
+        inline = [a for a in scripts if "src=" not in a and "application/json" not in a]
+        assert scripts and not inline, (url, inline)
+        assert "data-geoapp-map" in html, url
 
 
 def test_no_cdn_assets(client):
