@@ -25,6 +25,8 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.edition_records import SQLITE_SCHEMA as EDITION_RECORD_SCHEMA
+from geoapp.storage.edition_records import EditionRecords
 from geoapp.storage.sessions import SQLITE_SCHEMA as SESSION_SCHEMA
 from geoapp.storage.sessions import SessionTables
 from geoapp.util import create_private_file, restrict_to_owner
@@ -101,12 +103,18 @@ def _api_tokens(conn: sqlite3.Connection) -> None:
     )
 
 
+def _edition_records(conn: sqlite3.Connection) -> None:
+    """Editions added by upload: the description and crosswalk of each of their boundary versions."""
+    conn.execute(EDITION_RECORD_SCHEMA)
+
+
 # Numbered schema changes after the base schema, recorded in geoapp_schema_migrations;
 # the numbers follow the PostGIS migrations of the same change.
 MIGRATIONS = (
     (2, "boundary editions: kind of each boundary row", _boundary_editions),
     (3, "personal API tokens (SHA-256 digests only)", _api_tokens),
     (4, "login sessions and failed-login counters", _login_sessions),
+    (5, "uploaded boundary editions: description and crosswalk of each version", _edition_records),
 )
 
 
@@ -131,7 +139,7 @@ def from_gpkg_blob(blob: bytes):
     return shapely.from_wkb(bytes(blob[offset:]))
 
 
-class GeoPackageStore(SessionTables, Store):
+class GeoPackageStore(EditionRecords, SessionTables, Store):
     """Store in a GeoPackage file; publishing is one SQLite write transaction."""
 
     PARAM = "?"
@@ -239,7 +247,7 @@ class GeoPackageStore(SessionTables, Store):
         if current != base_version:
             raise Conflict("error_publish_conflict", current=current or 0, base=base_version or 0)
 
-    def publish(self, kind, frame, *, author, comment, base_version):
+    def publish(self, kind, frame, *, author, comment, base_version, record=None):
         check_kind(kind)
         rows = self._rows(kind, frame)
         with self._write() as conn:
@@ -260,6 +268,8 @@ class GeoPackageStore(SessionTables, Store):
                 "INSERT INTO geoapp_versions VALUES (?, ?, ?, ?, ?, ?)",
                 (kind, version, author, now(), comment, len(rows)),
             )
+            if record is not None:
+                self._insert_edition_record(conn, kind, version, record)
             self._set_published(conn, kind, version)
             self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
         return version

@@ -29,6 +29,7 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.edition_records import EditionRecords
 from geoapp.storage.sessions import SessionTables
 
 _SCHEMES = ("postgresql+psycopg://", "postgres://")
@@ -126,7 +127,7 @@ class ConnectionPool:
             conn.close()
 
 
-class PostgisStore(SessionTables, Store):
+class PostgisStore(EditionRecords, SessionTables, Store):
     """Store in a PostGIS database, through a small per-process pool of psycopg connections."""
 
     PARAM = "%s"
@@ -230,7 +231,7 @@ class PostgisStore(SessionTables, Store):
             current = self._current(conn, kind)
             raise Conflict("error_publish_conflict", current=current or 0, base=base_version)
 
-    def publish(self, kind, frame, *, author, comment, base_version):
+    def publish(self, kind, frame, *, author, comment, base_version, record=None):
         check_kind(kind)
         rows = _rows(kind, frame)
         try:
@@ -244,6 +245,8 @@ class PostgisStore(SessionTables, Store):
                     (kind, version, author, comment, len(rows)),
                 )
                 _insert_rows(conn, kind, version, rows)
+                if record is not None:
+                    self._insert_edition_record(conn, kind, version, record)
                 self._move_pointer(conn, kind, version, base_version)
                 self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
         except psycopg.errors.UniqueViolation:
