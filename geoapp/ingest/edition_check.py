@@ -25,7 +25,7 @@ from geoapp.editions.check import ERROR, WARNING, Finding, check_crosswalk
 from geoapp.editions.crosswalk import WHOLE, CrosswalkRow, change_types, CHANGE_TYPES
 from geoapp.editions.model import Registry, load_registry
 from geoapp.editions.parts import area_km2, distance_km, to_equal_area
-from geoapp.errors import Invalid
+from geoapp.errors import GeoappError, Invalid
 from geoapp.i18n import translate
 from geoapp.ingest.layer_check import check_boundaries
 from geoapp.ingest.report import ERROR as ISSUE_ERROR
@@ -252,7 +252,7 @@ def check_edition(dataset, filename: str, raw, options: dict, limits: Limits | N
     try:
         plan = edition_plan(dataset, options)
         pairs = read_crosswalk_text(options.get("crosswalk") or "")
-    except Invalid as exc:
+    except GeoappError as exc:  # a bad code or date, an unpublished previous edition, an unusable crosswalk
         return Check("edition", None, [Issue(ISSUE_ERROR, exc.key, exc.params)], {"filename": str(filename)})
     code, previous = plan["code"], plan["previous"]
     published = dataset.units(code) if code in dataset.editions else None

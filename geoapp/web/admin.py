@@ -150,7 +150,7 @@ def index():
     store = state().store
     latest = {kind: next(iter(store.history(kind)), None) for kind in KINDS}
     versions = store.published_versions()
-    editions = [{"code": kind_edition(k), "kind": k, "version": v, "title": dataset().registry.get(kind_edition(k))}
+    editions = [{"code": kind_edition(k), "kind": k, "version": v, "edition": dataset().registry.get(kind_edition(k))}
                 for k, v in versions.items() if is_boundary_kind(k) and v is not None and k in dataset().versions]
     return render_template("admin/index.html", versions=versions, latest=latest, editions=editions)
 
