@@ -40,3 +40,12 @@ def test_catalog_selector_leads_to_the_new_editions_map(live_server, offline_pag
     page.click("#units-to-2025")
     page.wait_for_selector('#units-switch[data-units="2025"]', timeout=15000)
     assert offline_page.errors == [] and offline_page.blocked == []
+
+
+def test_exports_of_the_new_edition_say_its_boundaries_were_uploaded(client, with_2027):
+    page = client.get("/embed/ocop_total?units=2027&lang=en").get_data(as_text=True)
+    assert "were uploaded by GIS staff" in page and "The 2025 boundaries are approximate" not in page
+    standalone = client.get("/maps/ocop_total.html?units=2027&lang=en")
+    assert standalone.status_code == 200 and "were uploaded by GIS staff" in standalone.get_data(as_text=True)
+    shipped = client.get("/embed/ocop_total?units=2025&lang=en").get_data(as_text=True)
+    assert "The 2025 boundaries are approximate" in shipped
