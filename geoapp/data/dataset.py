@@ -109,7 +109,9 @@ class Dataset:
     stored_values: pd.DataFrame | None = field(default=None, repr=False)  # indicator rows as stored
     editions: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other editions' published units
     geodata_dir: Path | None = None
+    edition_records: tuple = ()  # records of the published versions of editions added by upload
     band_reader: Callable | None = field(default=None, repr=False)  # Store.read_band of the store read from
+    _registry: object = field(default=None, repr=False)
     _districts: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _crosswalks: dict = field(default_factory=dict, repr=False)
 
@@ -161,10 +163,13 @@ class Dataset:
 
     @property
     def registry(self):
-        """Return the boundary edition registry (geodata/editions.yaml)."""
+        """Return the boundary edition registry: geodata/editions.yaml with the editions added by upload."""
         from geoapp.editions.model import load_registry
 
-        return load_registry(self.geodata_dir or GEODATA_DIR)
+        seed = load_registry(self.geodata_dir or GEODATA_DIR)
+        if self._registry is None or self._registry[0] is not seed:
+            self._registry = (seed, seed.with_records(self.edition_records))
+        return self._registry[1]
 
     @property
     def default_edition(self) -> str:
@@ -237,8 +242,11 @@ def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = 
         for kind, version in versions.items()
         if is_boundary_kind(kind) and kind_edition(kind) != LEGACY_EDITION and version is not None
     }
-    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored, editions, Path(geodata_dir),
-                   band_reader=store.read_band)
+    records = tuple(record for kind, version in versions.items()
+                    if is_boundary_kind(kind) and kind_edition(kind) in editions
+                    and (record := store.edition_record(kind, version)) is not None)
+    return Dataset(version_token(versions), communes, values, catalog, facts, versions, stored, editions,
+                   Path(geodata_dir), records, band_reader=store.read_band)
 
 
 class DatasetCache:

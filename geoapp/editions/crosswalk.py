@@ -147,3 +147,41 @@ class Crosswalk:
 
     def to_frame(self) -> pd.DataFrame:
         return rows_to_frame(list(self.rows))
+
+
+COMPOSED = "composed"  # method of a row made by following two crosswalks (2021→2025→2027)
+WHOLE_TOLERANCE = 1e-6
+
+
+def rows_from_dicts(rows: list[dict]) -> tuple[CrosswalkRow, ...]:
+    """Return crosswalk rows from their stored form (an uploaded edition's record)."""
+    return tuple(CrosswalkRow(**{**r, "share": float(r["share"]), "area_km2": float(r["area_km2"])}) for r in rows)
+
+
+def compose(first: Crosswalk, second: Crosswalk) -> Crosswalk:
+    """Return the crosswalk from `first`'s old edition to `second`'s new edition.
+
+    An old unit's share of a new unit is the sum, over the middle units, of its share of the
+    middle unit times the middle unit's share of the new unit (each middle part is assumed
+    spread over its unit by area). A row is "whole" when the old unit goes entirely to one
+    new unit; otherwise its method is "composed" (an estimate, like a divided unit).
+    """
+    totals: dict[tuple[str, str], list] = {}
+    for a in first.used:
+        for b in second.successors_of(a.new_code):
+            entry = totals.setdefault((a.old_code, b.new_code), [a, b, 0.0, 0.0])
+            entry[2] += a.share * b.share
+            entry[3] += a.area_km2 * b.share
+    targets: dict[str, int] = {}
+    for old, _ in totals:
+        targets[old] = targets.get(old, 0) + 1
+    pairs = pd.DataFrame([{"old_code": o, "new_code": n, "old_name": e[0].old_name, "new_name": e[1].new_name}
+                          for (o, n), e in totals.items()], columns=["old_code", "new_code", "old_name", "new_name"])
+    kinds = change_types(pairs) if len(pairs) else []
+    rows = []
+    for ((old, new), (a, b, share, km2)), change in zip(totals.items(), kinds):
+        whole = targets[old] == 1 and abs(share - 1) <= WHOLE_TOLERANCE
+        rows.append(CrosswalkRow(old_code=old, old_name=a.old_name, old_district=a.old_district, new_code=new,
+                                 new_name=b.new_name, change=change, share=1.0 if whole else share,
+                                 area_km2=km2, method=WHOLE if whole else COMPOSED))
+    return Crosswalk(first.from_edition, second.to_edition, tuple(rows))

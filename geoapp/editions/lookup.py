@@ -8,12 +8,26 @@ import pandas as pd
 
 from geoapp.catalog import Catalog
 from geoapp.editions.carry import CARRIED_COLUMNS, NOT_CARRIED_COLUMNS, carry_values, level_at_or_above_id
-from geoapp.editions.crosswalk import Crosswalk, CrosswalkRow, read_weighted
+from geoapp.editions.crosswalk import Crosswalk, CrosswalkRow, compose, read_weighted, rows_from_dicts
 from geoapp.editions.model import Registry
 
 
 def load_crosswalk(registry: Registry, from_edition: str, to_edition: str) -> Crosswalk:
-    """Return the built, weighted crosswalk shipped for two editions."""
+    """Return the weighted crosswalk between two editions: shipped, uploaded with an edition, or
+    composed along the editions in between (2021→2025→2027)."""
+    steps = registry.chain(from_edition, to_edition)
+    crosswalks = [crosswalk_step(registry, a, b) for a, b in steps]
+    out = crosswalks[0]
+    for step in crosswalks[1:]:
+        out = compose(out, step)
+    return out
+
+
+def crosswalk_step(registry: Registry, from_edition: str, to_edition: str) -> Crosswalk:
+    """Return one crosswalk as stored: an uploaded edition's record, else the shipped weighted file."""
+    stored = registry.stored_crosswalks.get((str(from_edition), str(to_edition)))
+    if stored is not None:
+        return Crosswalk(str(from_edition), str(to_edition), rows_from_dicts(stored))
     files = registry.crosswalk(from_edition, to_edition)
     return Crosswalk(str(from_edition), str(to_edition), tuple(read_weighted(registry.path(files.weighted))))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -27,6 +27,8 @@ class Edition:
     titles: dict
     units_file: str
     boundaries_file: str
+    previous: str | None = None  # the edition its crosswalk comes from (editions added by upload)
+    uploaded: bool = False  # added by GIS staff through the upload workflow (a record in the store)
 
     def title(self, lang: str) -> str:
         return localized(self.titles, lang)
@@ -58,6 +60,7 @@ class Registry:
     default: str
     crosswalks: tuple[CrosswalkFiles, ...]
     geodata_dir: Path
+    stored_crosswalks: dict = field(default_factory=dict)  # {(from, to): [row dicts]} of uploaded editions
 
     def get(self, code: str) -> Edition:
         """Return an edition or raise NotFound."""
@@ -75,6 +78,62 @@ class Registry:
 
     def path(self, name: str) -> Path:
         return self.geodata_dir / name
+
+    def links(self) -> list[tuple[str, str]]:
+        """Return every (from, to) pair of editions that has a crosswalk, shipped or uploaded."""
+        return [(c.from_edition, c.to_edition) for c in self.crosswalks] + list(self.stored_crosswalks)
+
+    def chain(self, from_edition: str, to_edition: str) -> list[tuple[str, str]]:
+        """Return the crosswalk steps leading from one edition to another (2021→2025→2027), or raise NotFound."""
+        paths = {str(from_edition): []}
+        frontier = [str(from_edition)]
+        while frontier:
+            here = frontier.pop(0)
+            for step in self.links():
+                if step[0] == here and step[1] not in paths:
+                    paths[step[1]] = paths[here] + [step]
+                    frontier.append(step[1])
+        if str(to_edition) not in paths or str(to_edition) == str(from_edition):
+            raise NotFound("error_no_crosswalk", source=str(from_edition), target=str(to_edition))
+        return paths[str(to_edition)]
+
+    def latest(self) -> Edition:
+        """Return the edition in force last (the newest valid-from)."""
+        return max(self.editions.values(), key=lambda e: (e.valid_from or dt.date.min, e.code))
+
+    def with_records(self, records) -> "Registry":
+        """Return this registry with the editions added by upload (store records) added to it.
+
+        Shipped editions keep their description. A record's edition ends the period of its
+        previous edition when that one is open-ended (valid until the day before).
+        """
+        editions, stored = dict(self.editions), dict(self.stored_crosswalks)
+        for record in sorted(records, key=lambda r: (str(r.get("valid_from") or ""), str(r["code"]))):
+            code = str(record["code"])
+            if code in self.editions:
+                continue
+            edition = edition_of_record(record)
+            editions[code] = edition
+            previous = editions.get(edition.previous)
+            if previous is not None and previous.valid_to is None and edition.valid_from is not None:
+                editions[previous.code] = replace(previous, valid_to=edition.valid_from - dt.timedelta(days=1))
+            stored[(edition.previous, code)] = list(record.get("crosswalk", []))
+        return replace(self, editions=editions, stored_crosswalks=stored)
+
+
+def edition_of_record(record: dict) -> Edition:
+    """Return the Edition described by an uploaded edition's record."""
+    return Edition(
+        code=str(record["code"]),
+        valid_from=_date(record.get("valid_from")),
+        valid_to=_date(record.get("valid_to")),
+        levels=tuple(record.get("levels") or ("province", "commune")),
+        titles={"vi": record.get("vi") or str(record["code"]), "en": record.get("en") or str(record["code"])},
+        units_file="",
+        boundaries_file="",
+        previous=str(record["previous"]),
+        uploaded=True,
+    )
 
 
 def _date(value) -> dt.date | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import geopandas as gpd
 
 from geoapp.editions.lookup import CarriedIndicator, carried_indicator, values_in_edition
-from geoapp.editions.model import unit_id
+from geoapp.config import GEODATA_DIR
+from geoapp.editions.model import load_registry, unit_id
 from geoapp.i18n import format_number, translate
 
 
@@ -40,6 +41,13 @@ def parts_text(dataset, edition: str, code: str, lang: str) -> list[str]:
         share = "" if row.whole else f" ({format_number(row.share * 100, lang, decimals=0)}%)"
         out.append(f"{row.old_name}{share}")
     return out
+
+
+def derived_boundaries_note(units: str, lang: str) -> str:
+    """Return the note on another edition's boundaries: derived (a shipped edition such as 2025) or uploaded."""
+    if units in load_registry(GEODATA_DIR).editions:
+        return translate("boundaries_derived_note", lang)
+    return translate("boundaries_uploaded_short", lang, edition=units)
 
 
 def rule_text(rule: str, lang: str) -> str:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
+from geoapp.editions.units import derived_boundaries_note
 from geoapp.maps.classify import NODATA_CLASS, NODATA_COLOR, NOT_APPLICABLE_CLASS, NOT_APPLICABLE_COLOR
 from geoapp.export.labels import Placement, draw_commune_labels, draw_district_names
 from geoapp.export.options import ExportOptions, page_inches
@@ -119,7 +120,7 @@ def _footer_lines(view: MapView, today: dt.date) -> list[tuple[str, str, str]]:
         )
     ]
     if view.units != LEGACY_EDITION:
-        lines.append((t("boundaries_derived_note"), "bold", WARN))
+        lines.append((derived_boundaries_note(view.units, lang), "bold", WARN))
     if view.not_carried:
         lines.append((f"{t('not_carried_title')}. {view.not_carried}", "bold", WARN))
     if view.illustrative:

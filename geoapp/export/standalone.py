@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from geoapp.config import PACKAGE_DIR
+from geoapp.editions.units import derived_boundaries_note
 from geoapp.i18n import translate
 from geoapp.maps.view import MapView
 from geoapp.maps.leaflet import folium_map, inline_options, map_parts
@@ -101,6 +102,7 @@ def standalone_html(
         profile_url=profile_url,
         class_label=functools.partial(class_label, view),
         _=lambda key, **params: translate(key, lang, **params),
+        derived_note=derived_boundaries_note(view.units, lang),
         csp=content_policy(settings["TILES"]),
         export_date=date_text(today, lang),
         map_html=Markup(map_html),

@@ -46,8 +46,13 @@ _DISTRICT_PREFIX = re.compile(r"^(?:huyện|thành phố|thị xã|quận)\s+", 
 def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encoding: str = "auto",
                      code_field: str | None = None, name_field: str | None = None, layer: str | None = None,
                      district: str | None = None, published=None, limits: Limits = Limits(),
-                     confirm: str | None = None) -> Check:
-    """Read and check an uploaded boundary layer; return the merged layer to publish and the report."""
+                     confirm: str | None = None, province: dict | None = None) -> Check:
+    """Read and check an uploaded boundary layer; return the merged layer to publish and the report.
+
+    With `province` ({province_code, province_name}) the layer is a whole edition without
+    districts (province → commune): it replaces the edition's published units (`published`,
+    None for a new edition) and is checked against the province instead of districts.
+    """
     found = Findings(filename=str(filename))
     frame = None
     try:
@@ -66,9 +71,9 @@ def check_boundaries(filename: str, raw: bytes, *, crs: str | None = None, encod
             _check_raw_control_characters(layer_control_characters(read))
         decode_text(read, encoding, found)
         frame = _check_layer(read, found, crs=crs, code_field=code_field, name_field=name_field,
-                             district=district, published=published, confirm=confirm)
+                             district=district, published=published, confirm=confirm, province=province)
         if frame is not None:
-            scope = frame[frame["district_code"].isin(found.report.get("scope", []))]
+            scope = frame if province else frame[frame["district_code"].isin(found.report.get("scope", []))]
             confirmable.check_changes(published, scope, found.report.get("invalid", []), found,
                                       tolerance_pct=limits.max_area_change_pct, confirm=confirm)
     except GeoappError as exc:
@@ -114,7 +119,8 @@ def _fields(frame: gpd.GeoDataFrame, code_field, name_field, found: Findings) ->
     return _Fields(**roles)
 
 
-def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, district, published, confirm=None):
+def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, district, published, confirm=None,
+                 province=None):
     """Run every check on a decoded layer; return the merged frame (meaningful only without errors)."""
     frame = layer.frame
     found.report["feature_count"] = len(frame)
@@ -129,6 +135,8 @@ def _check_layer(layer: Layer, found: Findings, *, crs, code_field, name_field, 
         location.suggest_preset_for_area(geoms, found, district=district, crs_option=crs)
     if wgs84 is None or found.failed:
         return None
+    if province:
+        return _check_edition_units(frame, fields, codes, names, wgs84, published, province, found)
     units = _units(frame, fields, codes, names, wgs84, published, district, found)
     if found.failed:
         return None
@@ -346,6 +354,52 @@ def _units(frame, fields: _Fields, codes, names, wgs84, published, district, fou
     if nameless:
         found.warning("upload_district_name_missing", districts=nameless)
     return units
+
+
+def _check_edition_units(frame, fields: _Fields, codes, names, wgs84, published, province: dict,
+                         found: Findings) -> gpd.GeoDataFrame | None:
+    """Check a whole edition without districts: units in the province, the layer replacing the edition's."""
+    known = _published_by_code(published)
+    texts = {role: _column_texts(frame, getattr(fields, role))
+             for role in ("commune_type", "province_code", "province_name", "boundary_quality")}
+    rows = []
+    for i, (code, name) in enumerate(zip(codes, names)):
+        old_type = text_value(known.at[code, "commune_type"]) if code in known.index else ""
+        rows.append({
+            "commune_code": code, "commune_name": name,
+            "commune_type": texts["commune_type"][i] or _commune_type(name) or old_type,
+            "district_code": "", "district_name": "",
+            "province_code": texts["province_code"][i] or text_value(province.get("province_code")),
+            "province_name": texts["province_name"][i] or text_value(province.get("province_name")),
+            "boundary_quality": texts["boundary_quality"][i] or _DEFAULT_QUALITY,
+        })
+    units = gpd.GeoDataFrame(pd.DataFrame(rows, columns=BOUNDARY_COLUMNS), geometry=wgs84.geometry.values, crs=4326)
+    others = sorted({r["province_code"] for r in rows} - {text_value(province.get("province_code"))})
+    if others:
+        found.error("upload_edition_other_province", provinces=capped(others),
+                    province=text_value(province.get("province_name")))
+    location.check_in_province(units, found)
+    if found.failed:
+        return None
+    return _replace_edition(units, published, found)
+
+
+def _replace_edition(units: gpd.GeoDataFrame, published, found: Findings) -> gpd.GeoDataFrame:
+    """Replace every published unit of an edition; report the diff and the coverage of the whole layer."""
+    old = (boundary_frame(published) if published is not None and len(published)
+           else gpd.GeoDataFrame(pd.DataFrame(columns=BOUNDARY_COLUMNS), geometry=[], crs=4326))
+    found.report["scope"] = ["*"]
+    changes = validate.diff(old, units)
+    found.report["diff"] = changes
+    found.info("upload_diff_summary", added=len(changes["added"]), removed=len(changes["removed"]),
+               renamed=len(changes["renamed"]), reshaped=len(changes["geometry_changed"]),
+               unchanged=len(changes["geometry_unchanged"]))
+    units = _keep_unchanged_geometry(units, old, changes["geometry_unchanged"])
+    units = gpd.GeoDataFrame(units.sort_values("commune_code", kind="stable").reset_index(drop=True),
+                             geometry="geometry", crs=4326)
+    _report_coverage(units, np.ones(len(units), dtype=bool), found)
+    found.report["merged_count"] = len(units)
+    return boundary_frame(units)
 
 
 def _merge_boundaries(units: gpd.GeoDataFrame, published, found: Findings) -> gpd.GeoDataFrame:

@@ -162,6 +162,28 @@ def check_places(units: gpd.GeoDataFrame, found: Findings, published) -> bool:
     return any_outside
 
 
+def province_area():
+    """Return the province outline in the equal-area projection (the union of the shipped district outlines)."""
+    return shapely.union_all(list(shipped_outlines().values()))
+
+
+def check_in_province(units: gpd.GeoDataFrame, found: Findings) -> bool:
+    """Each unit of an edition without districts must lie mostly inside the province; return True if some do not."""
+    area = province_area()
+    geoms = units.geometry.to_crs(EQUAL_AREA).values
+    codes = units["commune_code"].to_numpy(dtype=object)
+    share = _inside_share(geoms, area)
+    outside = share < MIN_INSIDE
+    offsets = [round(float(shapely.centroid(g).distance(area)) / 1000, 1) for g in geoms[outside]]
+    found.report["location"] = [{"province": True, "count": int(outside.sum()), "total": len(units),
+                                 "units": [{"code": c, "inside_pct": round(float(s) * 100, 1), "offset_km": o}
+                                           for c, s, o in zip(codes[outside], share[outside], offsets)]}]
+    if outside.any():
+        found.error("upload_units_outside_province", count=int(outside.sum()), total=len(units),
+                    offset_km=round(statistics.median(offsets), 1), units=capped(codes[outside]))
+    return bool(outside.any())
+
+
 def declared_area(district: str | None):
     """Return the area a layer declares: its district's outline, else all shipped outlines (equal-area)."""
     known = district_area(district) if district else None

@@ -18,6 +18,7 @@ import pyogrio
 from geoapp.data.dataset import Dataset
 from geoapp.errors import BadRequest, Conflict, Invalid, NotFound
 from geoapp.ingest import Check, Issue, Limits, check_boundaries, check_indicators
+from geoapp.ingest import edition_check
 from geoapp.ingest.changes import audit_detail as confirmed_changes
 from geoapp.ingest.geometry import same_geometry
 from geoapp.ingest.quota import Quota, ensure_room, purge_rejected
@@ -30,12 +31,14 @@ MAX_COMMENT = 1000
 OPTIONS = {
     "boundaries": ("crs", "encoding", "code_field", "name_field", "layer", "district", "confirm"),
     "indicators": ("mapping", "district"),
+    "edition": edition_check.OPTIONS,  # a new boundary edition: its layer and its crosswalk (geoapp/ingest/edition_check.py)
 }
+EDITION = "edition"
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _META = "meta.json"
 _UPLOAD = "upload.bin"
 _REPORT = "check.json"
-_CHECKED = {"boundaries": "checked.gpkg", "indicators": "checked.csv"}
+_CHECKED = {"boundaries": "checked.gpkg", "indicators": "checked.csv", EDITION: "checked.gpkg"}
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,9 @@ def clean_filename(filename: str) -> str:
 def clean_options(kind: str, options: dict | None) -> dict:
     """Return the known, non-empty options of a data kind (raises BadRequest on others)."""
     out = {}
+    allowed = OPTIONS[kind if kind == EDITION else check_kind(kind)]
     for key, value in (options or {}).items():
-        if key not in OPTIONS[check_kind(kind)]:
+        if key not in allowed:
             raise BadRequest("publish_error_option", option=key)
         if value in (None, "", {}):
             continue
@@ -165,6 +169,8 @@ def run_check(
     """Validate an upload against the published dataset; return (the published version it saw, check)."""
     options = clean_options(kind, options)
     limits = limits or Limits()
+    if kind == EDITION:
+        return edition_base(dataset, options), edition_check.check_edition(dataset, filename, raw, options, limits)
     base = dataset.versions[kind]
     if kind == "boundaries":
         published = dataset.communes if base is not None else None
@@ -175,6 +181,19 @@ def run_check(
                                  catalog=dataset.catalog, **options)
     mark_identical(check, published)
     return base, check
+
+
+def stored_kind(kind: str, options: dict) -> str:
+    """Return the kind a pending upload publishes: its own, or an edition's boundaries ("boundaries:2027")."""
+    return edition_check.base_kind(options) if kind == EDITION else kind
+
+
+def edition_base(dataset: Dataset, options: dict) -> int | None:
+    """Return the published version of the edition an upload would replace (None for a new edition or a bad code)."""
+    try:
+        return dataset.versions.get(edition_check.base_kind(options))
+    except Invalid:
+        return None
 
 
 def same_as_published(frame, published) -> bool:
@@ -280,7 +299,7 @@ def read_check(path: Path, kind: str) -> Check:
 
 def write_checked(path: Path, kind: str, frame) -> None:
     """Keep the frame a dry run passed, so that publishing does not check it again."""
-    if kind == "boundaries":
+    if kind in ("boundaries", EDITION):
         pyogrio.write_dataframe(frame, path, layer="checked", driver="GPKG")
     else:
         frame.to_csv(path, index=False)
@@ -288,7 +307,7 @@ def write_checked(path: Path, kind: str, frame) -> None:
 
 def read_checked(path: Path, kind: str):
     """Read a frame written by write_checked, with the stored column types."""
-    if kind == "boundaries":
+    if kind in ("boundaries", EDITION):
         return boundary_frame(pyogrio.read_dataframe(path, layer="checked"))
     return indicator_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
 
@@ -334,7 +353,8 @@ def publish_pending(
     """
     comment = check_comment(comment)
     versions = dict(dataset.versions)
-    current = versions[pending.kind]
+    kind = stored_kind(pending.kind, pending.options)
+    current = versions.get(kind)
     if current != pending.base_version:
         raise Conflict("error_publish_conflict", current=current or 0, base=pending.base_version or 0)
     frame, check = pending.checked_frame(versions), pending.check()
@@ -345,21 +365,33 @@ def publish_pending(
         frame = check.frame
     if check.report.get("identical"):
         raise Invalid("publish_error_identical")
-    version = store.publish(pending.kind, frame, author=author, comment=comment,
-                            base_version=pending.base_version, bands=publish_bands(pending.kind, frame))
-    log_confirmation(store, pending.kind, check, author)
+    version = store.publish(kind, frame, author=author, comment=comment, base_version=pending.base_version,
+                            bands=publish_bands(kind, frame), **edition_record(pending.kind, check))
+    log_confirmation(store, kind, check, author)
     discard(root, pending.token)
     return version
 
 
-def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, author: str, comment: str) -> int:
-    """Publish the frame of a passed check, on the version the check saw."""
+def publish_checked(store: Store, kind: str, base: int | None, check: Check, *, author: str, comment: str,
+                    options: dict | None = None) -> int:
+    """Publish the frame of a passed check, on the version the check saw (`options`: those of an edition upload)."""
     if not check.ok:
         raise Invalid("publish_error_has_errors", count=len(check.errors))
-    version = store.publish(kind, check.frame, author=author, comment=check_comment(comment), base_version=base,
-                            bands=publish_bands(kind, check.frame))
-    log_confirmation(store, kind, check, author)
+    target = stored_kind(kind, options or {})
+    version = store.publish(target, check.frame, author=author, comment=check_comment(comment), base_version=base,
+                            bands=publish_bands(target, check.frame), **edition_record(kind, check))
+    log_confirmation(store, target, check, author)
     return version
+
+
+def edition_record(kind: str, check: Check) -> dict:
+    """Return the store.publish keyword of an edition upload: the record its check passed ({} for other kinds)."""
+    if kind != EDITION:
+        return {}
+    record = check.report.get("edition_record")
+    if not record:
+        raise Invalid("publish_error_has_errors", count=max(len(check.errors), 1))
+    return {"record": record}
 
 
 def log_confirmation(store: Store, kind: str, check: Check, author: str) -> None:

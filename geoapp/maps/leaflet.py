@@ -12,7 +12,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geoapp.editions.units import qualified
+from geoapp.editions.units import derived_boundaries_note, qualified
 from geoapp.i18n import translate
 from geoapp.maps.classify import no_data_label
 from geoapp.storage.base import LEGACY_EDITION
@@ -74,7 +74,7 @@ def values_payload(view: MapView) -> dict:
 def boundaries_note(units: str, lang: str) -> str:
     """Return the map's note on its boundaries (approximate; for an edition other than 2021 also derived)."""
     note = translate("approx_boundaries", lang)
-    return note if units == LEGACY_EDITION else f"{note}. {translate('boundaries_derived_note', lang)}"
+    return note if units == LEGACY_EDITION else f"{note}. {derived_boundaries_note(units, lang)}"
 
 
 def layer_options(view: MapView, *, geometry, values, profile_url: str | None, new_tab: bool = False) -> dict:

@@ -56,7 +56,7 @@ class OgcApi:
     def layers(self, data: Dataset) -> list[Layer]:
         """Return the layers of every collection whose edition is published."""
         layers = []
-        for cid in collection_ids():
+        for cid in collection_ids(data):
             try:
                 layers.append(self.layer(data, cid))
             except NotFound:

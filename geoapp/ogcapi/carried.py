@@ -13,8 +13,6 @@ import pandas as pd
 
 from geoapp.data.dataset import Dataset
 from geoapp.editions.carry import carry_values
-from geoapp.editions.lookup import load_crosswalk
-from geoapp.editions.model import load_registry
 from geoapp.ogcapi.fields import Field, text_columns, typed_values
 
 STATUSES = ("fact", "illustrative", "derived")
@@ -22,8 +20,7 @@ STATUSES = ("fact", "illustrative", "derived")
 
 def carried_rows(data: Dataset, edition: str) -> pd.DataFrame:
     """Return the commune indicators of the default edition carried onto `edition`'s units."""
-    registry = load_registry(data.geodata_dir)
-    crosswalk = load_crosswalk(registry, registry.default, edition)
+    crosswalk = data.crosswalk_to(edition)  # shipped, uploaded with the edition, or composed
     ids = [ind.id for ind in data.catalog.indicators.values() if ind.scope == "commune"]
     values = data.values[data.values["indicator"].isin(ids)]
     rows = carry_values(values, crosswalk, data.catalog).rows

@@ -44,6 +44,19 @@ EDITIONS: tuple[Edition, ...] = (
 KINDS = ("communes", "districts", "indicators")
 
 
+def editions_of(data: Dataset | None) -> tuple[Edition, ...]:
+    """Return EDITIONS and, with a dataset, every other published edition (one added by upload, e.g. 2027)."""
+    if data is None:
+        return EDITIONS
+    known = {e.id for e in EDITIONS}
+    extra = tuple(
+        Edition(code, lambda d, code=code: d.editions.get(code), has_districts=data.registry.get(code).has_districts,
+                carried=True)
+        for code in sorted(data.editions) if code not in known and code in data.registry.editions
+    )
+    return EDITIONS + extra
+
+
 @dataclass
 class Layer:
     """One collection at one data version: properties and CRS84 geometries, sorted by feature id."""
@@ -63,27 +76,27 @@ class Layer:
         return next((f for f in self.fields if f.name == name), None)
 
 
-def collection_ids() -> list[str]:
-    """Return every collection id, edition by edition."""
+def collection_ids(data: Dataset | None = None) -> list[str]:
+    """Return every collection id, edition by edition (with `data`: its editions added by upload too)."""
     ids = []
-    for edition in EDITIONS:
+    for edition in editions_of(data):
         for kind in KINDS:
             if kind != "districts" or edition.has_districts:
                 ids.append(f"{kind}-{edition.id}")
     return ids
 
 
-def split_id(collection_id: str) -> tuple[str, Edition] | None:
+def split_id(collection_id: str, data: Dataset | None = None) -> tuple[str, Edition] | None:
     """Return (kind, edition) of a collection id, or None if there is no such collection."""
-    if collection_id not in collection_ids():
+    if collection_id not in collection_ids(data):
         return None
     kind, edition_id = collection_id.rsplit("-", 1)
-    return kind, next(e for e in EDITIONS if e.id == edition_id)
+    return kind, next(e for e in editions_of(data) if e.id == edition_id)
 
 
 def build_layer(data: Dataset, collection_id: str) -> Layer | None:
     """Return the layer of a collection for this dataset, or None if there is no such collection."""
-    parts = split_id(collection_id)
+    parts = split_id(collection_id, data)
     if parts is None:
         return None
     kind, edition = parts

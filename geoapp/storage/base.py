@@ -173,13 +173,23 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def publish(self, kind: str, frame, *, author: str, comment: str, base_version: int | None,
-                bands: dict | None = None) -> int:
+                bands: dict | None = None, record: dict | None = None) -> int:
         """Store `frame` as a new version and publish it, atomically.
 
         `bands` ({band: geometries in the order of `frame`}) are the boundary geometry
-        simplified per detail band, stored with the version. Raises Conflict when the
-        published version is no longer `base_version`.
+        simplified per detail band, stored with the version. `record` (boundary kinds only) is
+        the description and crosswalk of an edition added by upload, stored with the version in
+        the same transaction (geoapp/storage/edition_records.py).
+        Raises Conflict when the published version is no longer `base_version`.
         """
+
+    @abc.abstractmethod
+    def edition_records(self) -> dict[str, dict]:
+        """Return {kind: record} of every published boundary version that has a record."""
+
+    @abc.abstractmethod
+    def edition_record(self, kind: str, version: int) -> dict | None:
+        """Return the record of one boundary version, or None."""
 
     @abc.abstractmethod
     def rollback(self, kind: str, version: int, *, author: str, comment: str, base_version: int | None) -> int:
@@ -197,9 +207,11 @@ class Store(abc.ABC):
         """Return a version of an edition's boundaries (default: its published one)."""
         return self.read_boundaries(version, edition=edition)
 
-    def publish_edition(self, edition: str, frame, *, author: str, comment: str, base_version: int | None) -> int:
+    def publish_edition(self, edition: str, frame, *, author: str, comment: str, base_version: int | None,
+                        record: dict | None = None) -> int:
         """Publish a new version of an edition's boundaries (Conflict when `base_version` is stale)."""
-        return self.publish(edition_kind(edition), frame, author=author, comment=comment, base_version=base_version)
+        return self.publish(edition_kind(edition), frame, author=author, comment=comment, base_version=base_version,
+                            record=record)
 
     def rollback_edition(self, edition: str, version: int, *, author: str, comment: str, base_version: int | None) -> int:
         """Publish an earlier version of an edition's boundaries again."""

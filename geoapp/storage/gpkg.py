@@ -27,6 +27,8 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.edition_records import SQLITE_SCHEMA as EDITION_RECORD_SCHEMA
+from geoapp.storage.edition_records import EditionRecords
 from geoapp.storage.sessions import SQLITE_SCHEMA as SESSION_SCHEMA
 from geoapp.storage.sessions import SessionTables
 from geoapp.util import create_private_file, restrict_to_owner
@@ -119,6 +121,11 @@ def _boundary_bands(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('boundary_bands', 'geom', 'GEOMETRY', 4326, 0, 0)")
 
 
+def _edition_records(conn: sqlite3.Connection) -> None:
+    """Editions added by upload: the description and crosswalk of each of their boundary versions."""
+    conn.execute(EDITION_RECORD_SCHEMA)
+
+
 # Numbered schema changes after the base schema, recorded in geoapp_schema_migrations;
 # the numbers follow the PostGIS migrations of the same change.
 MIGRATIONS = (
@@ -126,6 +133,7 @@ MIGRATIONS = (
     (3, "personal API tokens (SHA-256 digests only)", _api_tokens),
     (4, "login sessions and failed-login counters", _login_sessions),
     (5, "boundary geometry per detail band, stored at publishing", _boundary_bands),
+    (6, "uploaded boundary editions: description and crosswalk of each version", _edition_records),
 )
 
 
@@ -154,7 +162,7 @@ def from_gpkg_blob(blob: bytes):
     return shapely.from_wkb(bytes(blob[offset:]))
 
 
-class GeoPackageStore(SessionTables, Store):
+class GeoPackageStore(EditionRecords, SessionTables, Store):
     """Store in a GeoPackage file; publishing is one SQLite write transaction."""
 
     PARAM = "?"
@@ -284,7 +292,7 @@ class GeoPackageStore(SessionTables, Store):
         if current != base_version:
             raise Conflict("error_publish_conflict", current=current or 0, base=base_version or 0)
 
-    def publish(self, kind, frame, *, author, comment, base_version, bands=None):
+    def publish(self, kind, frame, *, author, comment, base_version, bands=None, record=None):
         check_kind(kind)
         rows = self._rows(kind, frame)
         band_rows = band_rows_of(kind, rows, bands)
@@ -310,6 +318,8 @@ class GeoPackageStore(SessionTables, Store):
                 "INSERT INTO geoapp_versions VALUES (?, ?, ?, ?, ?, ?)",
                 (kind, version, author, now(), comment, len(rows)),
             )
+            if record is not None:
+                self._insert_edition_record(conn, kind, version, record)
             self._set_published(conn, kind, version)
             self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
         self.mark_published()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from geoapp.storage.edition_records import POSTGIS_SCHEMA as POSTGIS_EDITION_RECORD_SCHEMA
 from geoapp.storage.sessions import POSTGIS_SCHEMA as POSTGIS_SESSION_SCHEMA
 
 # Key of the transaction-level advisory lock that serialises concurrent upgrades.
@@ -116,6 +117,8 @@ CREATE TABLE geoapp_boundary_bands (
   FOREIGN KEY (kind, version) REFERENCES geoapp_versions (kind, version));
 """,
     ),
+    Migration(6, "uploaded boundary editions: description and crosswalk of each version",
+              POSTGIS_EDITION_RECORD_SCHEMA),
 )
 
 

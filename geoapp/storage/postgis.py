@@ -31,6 +31,7 @@ from geoapp.storage.base import (
     is_boundary_kind,
     published_map,
 )
+from geoapp.storage.edition_records import EditionRecords
 from geoapp.storage.sessions import SessionTables
 
 _SCHEMES = ("postgresql+psycopg://", "postgres://")
@@ -142,7 +143,7 @@ class ConnectionPool:
             conn.close()
 
 
-class PostgisStore(SessionTables, Store):
+class PostgisStore(EditionRecords, SessionTables, Store):
     """Store in a PostGIS database, through a small per-process pool of psycopg connections."""
 
     PARAM = "%s"
@@ -260,7 +261,7 @@ class PostgisStore(SessionTables, Store):
             current = self._current(conn, kind)
             raise Conflict("error_publish_conflict", current=current or 0, base=base_version)
 
-    def publish(self, kind, frame, *, author, comment, base_version, bands=None):
+    def publish(self, kind, frame, *, author, comment, base_version, bands=None, record=None):
         check_kind(kind)
         rows = _rows(kind, frame)
         band_rows = band_rows_of(kind, rows, bands)
@@ -276,6 +277,8 @@ class PostgisStore(SessionTables, Store):
                 )
                 _insert_rows(conn, kind, version, rows)
                 _insert_bands(conn, kind, version, band_rows)
+                if record is not None:
+                    self._insert_edition_record(conn, kind, version, record)
                 self._move_pointer(conn, kind, version, base_version)
                 self._log(conn, author, f"publish {kind}", f"version {version} ({len(rows)} rows)", comment)
         except psycopg.errors.UniqueViolation:

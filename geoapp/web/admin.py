@@ -16,7 +16,7 @@ from geoapp.errors import BadRequest, Conflict, GeoappError, NotFound
 from geoapp.i18n import translate
 from geoapp.ingest.encodings import CHOICES as ENCODINGS
 from geoapp.ingest.quota import quota_for
-from geoapp.storage.base import KINDS
+from geoapp.storage.base import KINDS, check_kind, is_boundary_kind, kind_edition
 from geoapp.ingest import CRS_PRESETS, list_layers
 from geoapp.web.auth import current_user, require
 from geoapp.web.errors import respond
@@ -31,10 +31,34 @@ DOWNLOAD_FORMATS = {"boundaries": BOUNDARY_FORMATS, "indicators": INDICATOR_FORM
 AUDIT_LIMIT = 500
 
 
+EDITION = publish.EDITION
+MAX_CROSSWALK_BYTES = 2_000_000
+
+
 def _kind(kind: str) -> str:
     if kind not in KINDS:
         raise NotFound()
     return kind
+
+
+def _upload_kind(kind: str) -> str:
+    """Return a kind that can be uploaded: boundaries, indicators or a new boundary edition."""
+    return kind if kind == EDITION else _kind(kind)
+
+
+def _stored_kind(kind: str) -> str:
+    """Return a kind with versions: boundaries, indicators or an edition's boundaries ("boundaries:2027")."""
+    try:
+        return check_kind(kind)
+    except ValueError:
+        raise NotFound() from None
+
+
+def kind_title(kind: str, lang: str) -> str:
+    """Return a kind of data as staff read it ("Boundaries of edition 2027" for an edition's boundaries)."""
+    if kind in KINDS or kind == EDITION:
+        return translate(f"admin_kind_{kind}", lang)
+    return translate("admin_kind_edition_of", lang, edition=kind_edition(kind))
 
 
 def _root():
@@ -88,9 +112,30 @@ def form_options(kind: str) -> dict:
             "district": form.get("district", ""),
             "confirm": form.get("confirm", "").strip(),
         }
+    if kind == EDITION:
+        options = {key: value for key, value in form_options("boundaries").items() if key != "district"}
+        options.update({key: form.get(key, "").strip() for key in ("edition", "valid_from", "previous", "title_vi",
+                                                                   "title_en")})
+        options.update(uploaded_crosswalk())
+        return options
     mapping = {role: form.get(f"col_{role}", "").strip() for role in MAPPING_ROLES}
     mapping["indicators"] = wide_columns(form.get("wide", ""))
     return {"mapping": mapping, "district": form.get("district", "")}
+
+
+def uploaded_crosswalk() -> dict:
+    """Return {crosswalk: CSV text, crosswalk_name} of the crosswalk file sent with an edition ({} when none)."""
+    file = request.files.get("crosswalk")
+    if file is None or not file.filename:
+        return {}
+    raw = file.stream.read(MAX_CROSSWALK_BYTES + 1)
+    if len(raw) > MAX_CROSSWALK_BYTES:
+        raise BadRequest("edition_crosswalk_too_large", max_kb=MAX_CROSSWALK_BYTES // 1000)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("edition_crosswalk_unreadable") from None
+    return {"crosswalk": text, "crosswalk_name": publish.clean_filename(file.filename)}
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
@@ -104,13 +149,16 @@ def too_large(exc):
 def index():
     store = state().store
     latest = {kind: next(iter(store.history(kind)), None) for kind in KINDS}
-    return render_template("admin/index.html", versions=store.published_versions(), latest=latest)
+    versions = store.published_versions()
+    editions = [{"code": kind_edition(k), "kind": k, "version": v, "edition": dataset().registry.get(kind_edition(k))}
+                for k, v in versions.items() if is_boundary_kind(k) and v is not None and k in dataset().versions]
+    return render_template("admin/index.html", versions=versions, latest=latest, editions=editions)
 
 
 @bp.get("/upload/<kind>")
 @require("editor")
 def upload_form(kind):
-    return render_template("admin/upload.html", **_form_context(_kind(kind), {}))
+    return render_template("admin/upload.html", **_form_context(_upload_kind(kind), {}))
 
 
 def _form_context(kind: str, options: dict) -> dict:
@@ -124,6 +172,7 @@ def _form_context(kind: str, options: dict) -> dict:
         "layers": [],
         "needs_crs": False,
         "needs_layer": False,
+        "registry": dataset().registry,
     }
 
 
@@ -131,7 +180,7 @@ def _form_context(kind: str, options: dict) -> dict:
 @require("editor")
 @expensive()
 def upload(kind):
-    kind = _kind(kind)
+    kind = _upload_kind(kind)
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest("publish_error_no_file")
@@ -143,7 +192,7 @@ def upload(kind):
 
 def pending_layers(pending) -> list[str]:
     """Return the layers of a pending boundary upload (a GeoJSON has one: not listed)."""
-    if pending.kind != "boundaries" or pending.filename.lower().endswith((".geojson", ".json")):
+    if pending.kind not in ("boundaries", EDITION) or pending.filename.lower().endswith((".geojson", ".json")):
         return []
     return list_layers(pending.filename, pending.raw, _limits())
 
@@ -161,7 +210,7 @@ def _report(pending: publish.Pending, check, *, conflict: str | None = None, sta
         needs_crs="upload_crs_missing" in keys,
         needs_layer="upload_layer_required" in keys,
         conflict=conflict,
-        formats=DOWNLOAD_FORMATS[pending.kind],
+        formats=DOWNLOAD_FORMATS.get(pending.kind, BOUNDARY_FORMATS),
         preview=preview_geojson(check),
     )
     return render_template("admin/report.html", **context), status or (200 if check.ok else 422)
@@ -185,6 +234,8 @@ def report_json(token):
 def recheck(token):
     pending = publish.load_pending(_root(), token)
     options = form_options(pending.kind) if request.form.get("with_options") else None
+    if options is not None and pending.kind == EDITION and not options.get("crosswalk"):
+        options.update({k: pending.options[k] for k in ("crosswalk", "crosswalk_name") if k in pending.options})
     new, check = publish.recheck(dataset(), _root(), pending, options, limits=_limits(), quota=_quota())
     return _report(new, check)
 
@@ -200,9 +251,9 @@ def publish_upload(token):
         latest = state().datasets.get()  # what was published since this request began
         new, check = publish.recheck(latest, _root(), pending, limits=_limits(), quota=_quota())
         return _report(new, check, conflict=exc.message(current_lang()), status=409)
-    flash(translate("admin_published", current_lang(), kind=translate(f"admin_kind_{pending.kind}", current_lang()),
-                    version=version), "ok")
-    return redirect(url_for("admin.history", kind=pending.kind), 303)
+    kind = publish.stored_kind(pending.kind, pending.options)
+    flash(translate("admin_published", current_lang(), kind=kind_title(kind, current_lang()), version=version), "ok")
+    return redirect(url_for("admin.history", kind=kind), 303)
 
 
 @bp.post("/pending/<token>/discard")
@@ -210,31 +261,30 @@ def publish_upload(token):
 def discard(token):
     pending = publish.load_pending(_root(), token)
     publish.discard(_root(), token)
-    return redirect(url_for("admin.upload_form", kind=pending.kind), 303)
+    return redirect(url_for("admin.upload_form", kind=pending.kind), 303)  # an edition's form too
 
 
 @bp.get("/history/<kind>")
 @require("editor")
 def history(kind):
-    kind = _kind(kind)
+    kind = _stored_kind(kind)
     store = state().store
     return render_template(
-        "admin/history.html", kind=kind, versions=store.history(kind),
-        current=store.published_versions()[kind], formats=DOWNLOAD_FORMATS[kind],
+        "admin/history.html", kind=kind, versions=store.history(kind), edition=kind_edition(kind),
+        current=store.published_versions().get(kind), formats=DOWNLOAD_FORMATS.get(kind, BOUNDARY_FORMATS),
     )
 
 
 @bp.post("/history/<kind>/rollback")
 @require("editor")
 def rollback(kind):
-    kind = _kind(kind)
+    kind = _stored_kind(kind)
     version = _int(request.form.get("version"))
     if version is None:
         raise BadRequest()
     publish.rollback(state().store, kind, version, _actor(), request.form.get("comment", ""),
                      base_version=_int(request.form.get("base_version")))
-    flash(translate("admin_rolled_back", current_lang(), kind=translate(f"admin_kind_{kind}", current_lang()),
-                    version=version), "ok")
+    flash(translate("admin_rolled_back", current_lang(), kind=kind_title(kind, current_lang()), version=version), "ok")
     return redirect(url_for("admin.history", kind=kind), 303)
 
 

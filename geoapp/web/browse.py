@@ -43,6 +43,7 @@ def index():
         district=district,
         district_name=district_name,
         facts=facts.to_dict("records"),
+        units=area.units,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from geoapp.i18n import translate
 from geoapp.maps.leaflet import highlight_options
 from geoapp.maps.unit_profile import successors, unit_profile
 from geoapp.maps.view import MapView
@@ -30,6 +31,13 @@ def edition_choices(view: MapView, endpoint: str = "browse.map_page") -> list[di
     return out
 
 
+def catalog_editions() -> list[dict]:
+    """Return every published edition as {code, title} for the units selector of the catalog page."""
+    data = dataset()
+    return [{"code": code, "title": data.registry.get(code).title(current_lang())}
+            for code in [data.default_edition, *data.editions]]
+
+
 def unit_url(edition: str, code: str) -> str:
     """Return the profile URL of a unit of an edition (the default edition's under /communes/<code>)."""
     if edition == dataset().default_edition:
@@ -39,7 +47,17 @@ def unit_url(edition: str, code: str) -> str:
 
 @bp.app_context_processor
 def inject_edition_helpers():
-    return {"edition_choices": edition_choices, "unit_url": unit_url, "edition_title": edition_title}
+    return {"edition_choices": edition_choices, "unit_url": unit_url, "edition_title": edition_title,
+            "catalog_editions": catalog_editions, "edition_note": edition_note}
+
+
+def edition_note(code: str) -> str:
+    """Return what readers must know about an edition's boundaries: derived (shipped 2025) or uploaded by GIS staff."""
+    edition = dataset().registry.get(code)
+    if edition.uploaded:
+        day = edition.valid_from.strftime("%d/%m/%Y") if edition.valid_from else "—"
+        return translate("boundaries_uploaded_note", current_lang(), edition=code, day=day)
+    return translate("boundaries_derived_note", current_lang())
 
 
 def edition_title(code: str) -> str:
