@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+import time
 
 
 def digest(*parts: object) -> str:
@@ -30,3 +32,23 @@ def restrict_to_owner(path) -> None:
             os.chmod(path, 0o600)
     except FileNotFoundError:
         pass
+
+
+def connect_sqlite(path, timeout: float = 30) -> sqlite3.Connection:
+    """Open an SQLite file in autocommit mode with write-ahead logging.
+
+    Switching a file to WAL needs it to itself; processes that start together (gunicorn
+    workers) may find it busy, so the switch is retried until `timeout`. Once set, WAL stays.
+    """
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return conn
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                conn.close()
+                raise
+            time.sleep(0.02)

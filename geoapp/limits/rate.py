@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geoapp.limits.errors import TooManyRequests
-from geoapp.util import create_private_file
+from geoapp.util import connect_sqlite, create_private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -54,9 +54,7 @@ class RateLimiter:
             conn.close()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
+        return connect_sqlite(self.path)
 
     def take(self, key: str) -> float:
         """Spend one token of `key`'s bucket and return the tokens left; raise TooManyRequests if empty."""

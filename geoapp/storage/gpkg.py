@@ -31,7 +31,7 @@ from geoapp.storage.edition_records import SQLITE_SCHEMA as EDITION_RECORD_SCHEM
 from geoapp.storage.edition_records import EditionRecords
 from geoapp.storage.sessions import SQLITE_SCHEMA as SESSION_SCHEMA
 from geoapp.storage.sessions import SessionTables
-from geoapp.util import create_private_file, restrict_to_owner
+from geoapp.util import connect_sqlite, create_private_file, restrict_to_owner
 
 _GPKG_APPLICATION_ID = 0x47504B47
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -174,8 +174,7 @@ class GeoPackageStore(EditionRecords, SessionTables, Store):
         return f"GeoPackageStore({str(self.path)!r})"
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = connect_sqlite(self.path)
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
