@@ -384,16 +384,26 @@ def _check_edition_units(frame, fields: _Fields, codes, names, wgs84, published,
     return _replace_edition(units, published, found)
 
 
-def _replace_edition(units: gpd.GeoDataFrame, published, found: Findings) -> gpd.GeoDataFrame:
-    """Replace every published unit of an edition; report the diff and the coverage of the whole layer."""
-    old = (boundary_frame(published) if published is not None and len(published)
-           else gpd.GeoDataFrame(pd.DataFrame(columns=BOUNDARY_COLUMNS), geometry=[], crs=4326))
-    found.report["scope"] = ["*"]
+def _no_units() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(pd.DataFrame(columns=BOUNDARY_COLUMNS), geometry=[], crs=4326)
+
+
+def _report_diff(old: gpd.GeoDataFrame, units: gpd.GeoDataFrame, found: Findings) -> dict:
+    """Report the units added, removed, renamed and reshaped from `old` to `units`; return the diff."""
     changes = validate.diff(old, units)
     found.report["diff"] = changes
     found.info("upload_diff_summary", added=len(changes["added"]), removed=len(changes["removed"]),
                renamed=len(changes["renamed"]), reshaped=len(changes["geometry_changed"]),
                unchanged=len(changes["geometry_unchanged"]))
+    return changes
+
+
+def _replace_edition(units: gpd.GeoDataFrame, published, found: Findings) -> gpd.GeoDataFrame:
+    """Replace every published unit of an edition; report the diff and the coverage of the whole layer."""
+    old = (boundary_frame(published) if published is not None and len(published)
+           else _no_units())
+    found.report["scope"] = ["*"]
+    changes = _report_diff(old, units, found)
     units = _keep_unchanged_geometry(units, old, changes["geometry_unchanged"])
     units = gpd.GeoDataFrame(units.sort_values("commune_code", kind="stable").reset_index(drop=True),
                              geometry="geometry", crs=4326)
@@ -407,7 +417,7 @@ def _merge_boundaries(units: gpd.GeoDataFrame, published, found: Findings) -> gp
     scope = sorted(set(units["district_code"]))
     found.report["scope"] = scope
     if published is None or len(published) == 0:
-        old = gpd.GeoDataFrame(pd.DataFrame(columns=BOUNDARY_COLUMNS), geometry=[], crs=4326)
+        old = _no_units()
         kept = old
     else:
         old_all = boundary_frame(published)
@@ -417,11 +427,7 @@ def _merge_boundaries(units: gpd.GeoDataFrame, published, found: Findings) -> gp
         if len(moved):
             found.warning("upload_units_moved", count=len(moved), codes=capped(moved["commune_code"]))
         kept = old_all[~in_scope & ~old_all["commune_code"].isin(units["commune_code"]).to_numpy()]
-    changes = validate.diff(old, units)
-    found.report["diff"] = changes
-    found.info("upload_diff_summary", added=len(changes["added"]), removed=len(changes["removed"]),
-               renamed=len(changes["renamed"]), reshaped=len(changes["geometry_changed"]),
-               unchanged=len(changes["geometry_unchanged"]))
+    changes = _report_diff(old, units, found)
     units = _keep_unchanged_geometry(units, old, changes["geometry_unchanged"])
     merged = pd.concat([kept.assign(_new=False), units.assign(_new=True)], ignore_index=True)
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=4326)

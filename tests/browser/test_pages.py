@@ -41,6 +41,18 @@ def settle(page):
                                arg=maps, timeout=20000)
 
 
+def findings(page, base_url: str, paths, measure) -> dict:
+    """Visit each path; return {path: what `measure(page)` found} for the paths where it found something."""
+    found = {}
+    for path in paths:
+        page.goto(base_url + path)
+        settle(page)
+        result = measure(page)
+        if result:
+            found[path] = result
+    return found
+
+
 def horizontal_overflow(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
@@ -61,13 +73,7 @@ def test_admin_pages_do_not_scroll_sideways_at_360px(app, live_server, browser):
     offline = page_at(browser, NARROW)
     page = offline.page
     log_in(page, live_server.url, app)
-    wide = {}
-    for path in ADMIN:
-        page.goto(live_server.url + path)
-        settle(page)
-        if horizontal_overflow(page) > 0:
-            wide[path] = horizontal_overflow(page)
-    assert wide == {}
+    assert findings(page, live_server.url, ADMIN, lambda p: max(horizontal_overflow(p), 0)) == {}
     offline.context.close()
 
 
@@ -94,15 +100,7 @@ def test_map_table_scrolls_in_its_own_box(live_server, browser):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_axe_finds_no_serious_violation_on_public_pages(live_server, browser, viewport):
     offline = page_at(browser, viewport)
-    page = offline.page
-    found = {}
-    for path in PUBLIC:
-        page.goto(live_server.url + path)
-        settle(page)
-        violations = axe_violations(page)
-        if violations:
-            found[path] = violations
-    assert found == {}
+    assert findings(offline.page, live_server.url, PUBLIC, axe_violations) == {}
     offline.context.close()
 
 
@@ -110,14 +108,7 @@ def test_axe_finds_no_serious_violation_on_admin_pages(app, live_server, browser
     offline = page_at(browser, DESKTOP)
     page = offline.page
     log_in(page, live_server.url, app)
-    found = {}
-    for path in ADMIN:
-        page.goto(live_server.url + path)
-        settle(page)
-        violations = axe_violations(page)
-        if violations:
-            found[path] = violations
-    assert found == {}
+    assert findings(page, live_server.url, ADMIN, axe_violations) == {}
     offline.context.close()
 
 

@@ -11,6 +11,7 @@ from pandas.testing import assert_frame_equal
 from geoapp.export.downloads import boundaries_download, indicators_download, is_number, neutralise
 from geoapp.request import parse_table_request
 from tests.accounts import as_user
+from tests.ingest.helpers import store_of
 
 FORMULAS = {
     "-5": "-5",
@@ -23,10 +24,6 @@ FORMULAS = {
     "\rnote": "'\rnote",
     "plain": "plain",
 }
-
-
-def store_of(app):
-    return app.extensions["geoapp"].store
 
 
 def publish_values(store, rows):

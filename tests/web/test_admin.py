@@ -2,9 +2,7 @@
 
 import html
 import io
-import json
 import re
-import warnings
 import zipfile
 
 import geopandas as gpd
@@ -18,16 +16,14 @@ from shapely.geometry import Polygon
 from geoapp import create_app
 from geoapp.ingest.crs import preset_crs
 from tests.accounts import PASSWORD, as_user, csrf, login, published_bytes
+from tests.ingest.helpers import store_of
+from tests.ingest.uploads import geojson
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
 CAO_LOC = "183"
 XSS = "<img src=x onerror=alert(1)>"
 TCVN3_NAMES = {"06202": "X· XuÊt LÔ", "06184": "ThÞ trÊn §ång §¨ng", "06223": "X· Hßa C\xad"}
-
-
-def store_of(app):
-    return app.extensions["geoapp"].store
 
 
 @pytest.fixture
@@ -43,14 +39,6 @@ def published(app):
 @pytest.fixture
 def cao_loc(published):
     return published[published["district_code"] == CAO_LOC].reset_index(drop=True)
-
-
-def geojson(frame: gpd.GeoDataFrame) -> bytes:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = json.loads(frame.to_json(drop_id=True))
-    data.pop("crs", None)
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
 def shapefile_zip(frame: gpd.GeoDataFrame, folder, *, drop=(), encoding="UTF-8") -> bytes:
@@ -131,13 +119,13 @@ BAD_INPUTS = {
     "shapefile without .prj": ("boundaries", "b.zip",
                                lambda c, t: shapefile_zip(c.to_crs(preset_crs("vn2000-langson")), t, drop=(".prj",)),
                                "upload_crs_missing"),
-    "swapped lat/lon": ("boundaries", "b.geojson", lambda c, t: geojson(c.set_geometry(c.geometry.map(swap_xy))),
+    "swapped lat/lon": ("boundaries", "b.geojson", lambda c, t: geojson(c.set_geometry(c.geometry.map(swap_xy)), crs_member=False),
                         "upload_crs_swapped"),
-    "points": ("boundaries", "b.geojson", lambda c, t: geojson(c.set_geometry(c.geometry.representative_point())),
+    "points": ("boundaries", "b.geojson", lambda c, t: geojson(c.set_geometry(c.geometry.representative_point()), crs_member=False),
                "upload_not_polygons"),
-    "lines": ("boundaries", "b.geojson", lambda c, t: geojson(c.set_geometry(c.geometry.boundary)),
+    "lines": ("boundaries", "b.geojson", lambda c, t: geojson(c.set_geometry(c.geometry.boundary), crs_member=False),
               "upload_not_polygons"),
-    "duplicate codes": ("boundaries", "b.geojson", lambda c, t: geojson(duplicate_codes(c)), "upload_code_duplicate"),
+    "duplicate codes": ("boundaries", "b.geojson", lambda c, t: geojson(duplicate_codes(c), crs_member=False), "upload_code_duplicate"),
 }
 
 
@@ -175,9 +163,9 @@ def test_missing_crs_makes_the_chooser_required_and_a_preset_fixes_it(app, edito
 
 
 def test_bow_tie_is_repaired_reported_and_publishable(app, editor, cao_loc):
-    refused = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc)))
+    refused = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc), crs_member=False))
     assert refused.status_code == 422 and "upload_repair_changed_area" in issue_keys(refused)
-    report = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc)), confirm="field survey")
+    report = upload(editor, "boundaries", "bowtie.geojson", geojson(bow_tie_layer(cao_loc), crs_member=False), confirm="field survey")
     assert report.status_code == 200
     assert "upload_invalid_repaired" in issue_keys(report)
     table = report.get_data(as_text=True).split('id="report-invalid"')[1].split("</table>")[0]
@@ -201,7 +189,7 @@ def test_markup_in_an_upload_is_warned_about_and_kept_as_text(app, editor, publi
     layer = published.copy()
     code = "06184"
     layer.loc[layer["commune_code"] == code, "commune_name"] = XSS
-    report = upload(editor, "boundaries", "xss.geojson", geojson(layer))
+    report = upload(editor, "boundaries", "xss.geojson", geojson(layer, crs_member=False))
     page = report.get_data(as_text=True)
     assert "upload_markup" in issue_keys(report)
     assert XSS not in page and html.escape(XSS) in page
@@ -241,7 +229,7 @@ def test_indicator_upload_shows_the_match_report_and_publishes_fresh_values(app,
 
 
 def test_publish_needs_a_comment_and_a_csrf_token(app, editor, published):
-    report = upload(editor, "boundaries", "same.geojson", geojson(published.assign(commune_type="x")))
+    report = upload(editor, "boundaries", "same.geojson", geojson(published.assign(commune_type="x"), crs_member=False))
     token = form_token(report, "publish")
     before = store_of(app).data_version()
     no_csrf = editor.post(f"/admin/pending/{token}/publish", data={"comment": "ok"})
@@ -258,7 +246,7 @@ def test_publish_needs_a_comment_and_a_csrf_token(app, editor, published):
 def test_history_download_and_rollback(app, editor, published):
     renamed = published.copy()
     renamed.loc[0, "commune_name"] = "Tên mới"
-    assert publish(editor, upload(editor, "boundaries", "r.geojson", geojson(renamed)), "rename").status_code == 303
+    assert publish(editor, upload(editor, "boundaries", "r.geojson", geojson(renamed, crs_member=False)), "rename").status_code == 303
     page = editor.get("/admin/history/boundaries").get_data(as_text=True)
     assert "Tên mới" not in page and "rename" in page
     assert 'href="/api/download/boundaries.geojson?version=1"' in page

@@ -7,7 +7,6 @@ import re
 import warnings
 import zipfile
 
-import geopandas as gpd
 import pyogrio
 import pytest
 from shapely import affinity
@@ -15,12 +14,10 @@ from shapely.geometry import Polygon
 
 from geoapp.ingest.crs import CRS_PRESETS, preset_crs
 from tests.accounts import as_user, csrf
+from tests.ingest.helpers import store_of
+from tests.ingest.uploads import geojson
 
 CAO_LOC = "183"
-
-
-def store_of(app):
-    return app.extensions["geoapp"].store
 
 
 @pytest.fixture
@@ -32,14 +29,6 @@ def admin(app):
 def cao_loc(app):
     published = store_of(app).read_boundaries()
     return published[published["district_code"] == CAO_LOC].reset_index(drop=True)
-
-
-def geojson(frame: gpd.GeoDataFrame) -> bytes:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = json.loads(frame.to_json(drop_id=True))
-    data.pop("crs", None)
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
 def shapefile_zip_without_prj(frame, folder) -> bytes:
@@ -73,7 +62,7 @@ def publish(client, response, comment="checked"):
 
 def test_identical_upload_publishes_nothing_and_says_so(app, admin, cao_loc):
     before = store_of(app).data_version()
-    report = upload(admin, "boundaries", "same.geojson", geojson(cao_loc))
+    report = upload(admin, "boundaries", "same.geojson", geojson(cao_loc, crs_member=False))
     page = report.get_data(as_text=True)
     assert report.status_code == 200
     assert 'id="report-identical"' in page and "giống hệt dữ liệu đang công bố" in page
@@ -103,7 +92,7 @@ def test_preset_crs_is_named_and_reprojection_noise_is_unchanged(app, admin, cao
 def test_areas_use_vietnamese_decimals(app, admin, cao_loc):
     grown = cao_loc.copy()
     grown.loc[0, "geometry"] = affinity.scale(grown.geometry.iloc[0], 1.05, 1.05)
-    page = upload(admin, "boundaries", "grown.geojson", geojson(grown)).get_data(as_text=True)
+    page = upload(admin, "boundaries", "grown.geojson", geojson(grown, crs_member=False)).get_data(as_text=True)
     row = re.search(rf'<td>{grown.loc[0, "commune_code"]}</td>.*?</tr>', page, re.S).group(0)
     assert re.search(r"\d+,\d+ → \d+,\d+ km² \(\+\d+,\d+ %\)", row), row
 
@@ -111,7 +100,7 @@ def test_areas_use_vietnamese_decimals(app, admin, cao_loc):
 def test_audit_actions_and_times_are_translated(app, admin, cao_loc):
     renamed = cao_loc.copy()
     renamed.loc[0, "commune_name"] = "Xã Tên Mới"
-    assert publish(admin, upload(admin, "boundaries", "r.geojson", geojson(renamed))).status_code == 303
+    assert publish(admin, upload(admin, "boundaries", "r.geojson", geojson(renamed, crs_member=False))).status_code == 303
     audit = admin.get("/admin/audit").get_data(as_text=True)
     assert "Công bố ranh giới" in audit and "Thêm tài khoản" in audit
     assert re.search(r"<td>\d{2}/\d{2}/\d{4} \d{2}:\d{2}</td>", audit)
@@ -124,7 +113,7 @@ def test_report_has_a_map_preview_with_invalid_geometry_marked(app, admin, cao_l
     broken = cao_loc.copy()
     minx, miny, maxx, maxy = broken.geometry.iloc[1].bounds
     broken.loc[1, "geometry"] = Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])  # bow-tie
-    page = upload(admin, "boundaries", "bowtie.geojson", geojson(broken)).get_data(as_text=True)
+    page = upload(admin, "boundaries", "bowtie.geojson", geojson(broken, crs_member=False)).get_data(as_text=True)
     assert 'id="preview-map"' in page
     data = json.loads(re.search(r'<script type="application/json" id="preview-data">(.*?)</script>', page, re.S).group(1))
     problems = {f["properties"].get("code"): f["properties"]["problem"] for f in data["features"] if "code" in f["properties"]}
@@ -137,6 +126,6 @@ def test_report_has_a_map_preview_with_invalid_geometry_marked(app, admin, cao_l
 def test_preview_data_cannot_break_out_of_its_script(app, admin, cao_loc):
     hostile = cao_loc.copy()
     hostile.loc[0, "commune_name"] = "</script><script>alert(1)</script>"
-    page = upload(admin, "boundaries", "x.geojson", geojson(hostile)).get_data(as_text=True)
+    page = upload(admin, "boundaries", "x.geojson", geojson(hostile, crs_member=False)).get_data(as_text=True)
     block = re.search(r'<script type="application/json" id="preview-data">(.*?)</script>', page, re.S).group(1)
     assert "<" not in block and json.loads(block)

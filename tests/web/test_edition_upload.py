@@ -12,12 +12,9 @@ import pytest
 
 from tests.accounts import as_user, csrf
 from tests.editions import new_edition as ne
+from tests.ingest.helpers import store_of
 
 EDITION_FIELDS = {"edition": "2027", "valid_from": "01/01/2027"}
-
-
-def store_of(app):
-    return app.extensions["geoapp"].store
 
 
 def upload_edition(client, crosswalk: str, layer: bytes | None = None, **fields):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.accounts import PASSWORD, as_user, csrf
+from tests.ingest.helpers import store_of
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Logging in and out change only the caller's own session.
@@ -17,10 +18,6 @@ EXPECTED = {
     "admin.add_user", "admin.set_role", "admin.set_password", "admin.delete_user",
 }
 ADMIN_ONLY = {"admin.add_user", "admin.set_role", "admin.set_password", "admin.delete_user"}
-
-
-def store_of(app):
-    return app.extensions["geoapp"].store
 
 
 def mutating_rules(app):
