@@ -243,26 +243,23 @@ class GeoPackageStore(EditionRecords, SessionTables, Store):
         return row[0] if row else None
 
     def read_boundaries(self, version: int | None = None, *, edition: str | None = None) -> gpd.GeoDataFrame:
-        cols = ", ".join(f'"{c}"' for c in BOUNDARY_COLUMNS)
-        kind = edition_kind(edition)
-        with self._read() as conn:
-            version = self._version_or_published(conn, kind, version)
-            rows = conn.execute(
-                f"SELECT {cols}, geom FROM boundaries WHERE kind = ? AND version = ? ORDER BY fid", (kind, version)
-            ).fetchall()
+        rows = self._boundary_rows(version, edition, ", geom")
         frame = pd.DataFrame([r[:-1] for r in rows], columns=BOUNDARY_COLUMNS, dtype="string")
         geoms = [from_gpkg_blob(r[-1]) for r in rows]
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
 
     def read_boundary_attributes(self, version: int | None = None, *, edition: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self._boundary_rows(version, edition, ""), columns=BOUNDARY_COLUMNS, dtype="string")
+
+    def _boundary_rows(self, version: int | None, edition: str | None, geometry: str) -> list[tuple]:
+        """Return the attribute rows of a boundary version, each followed by `geometry` (", geom" or "")."""
         cols = ", ".join(f'"{c}"' for c in BOUNDARY_COLUMNS)
         kind = edition_kind(edition)
         with self._read() as conn:
             version = self._version_or_published(conn, kind, version)
-            rows = conn.execute(
-                f"SELECT {cols} FROM boundaries WHERE kind = ? AND version = ? ORDER BY fid", (kind, version)
+            return conn.execute(
+                f"SELECT {cols}{geometry} FROM boundaries WHERE kind = ? AND version = ? ORDER BY fid", (kind, version)
             ).fetchall()
-        return pd.DataFrame(rows, columns=BOUNDARY_COLUMNS, dtype="string")
 
     def read_band(self, band: str, version: int | None = None, *, edition: str | None = None):
         kind = edition_kind(edition)

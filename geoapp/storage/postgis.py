@@ -62,23 +62,18 @@ def _columns(names) -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(n) for n in names)
 
 
-_READ_BOUNDARIES = sql.SQL(
-    "SELECT {cols}, ST_AsBinary(geom) FROM geoapp_boundaries "
+_OF_VERSION = (
     "WHERE kind = %(kind)s AND version = COALESCE(%(version)s::integer, "
-    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY id"
-).format(cols=_columns(BOUNDARY_COLUMNS))
-
-_READ_BOUNDARY_ATTRIBUTES = sql.SQL(
-    "SELECT {cols} FROM geoapp_boundaries "
-    "WHERE kind = %(kind)s AND version = COALESCE(%(version)s::integer, "
-    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY id"
-).format(cols=_columns(BOUNDARY_COLUMNS))
-
-_READ_BAND = sql.SQL(
-    "SELECT ST_AsBinary(geom) FROM geoapp_boundary_bands "
-    "WHERE kind = %(kind)s AND band = %(band)s AND version = COALESCE(%(version)s::integer, "
-    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s)) ORDER BY position"
+    "(SELECT version FROM geoapp_published WHERE kind = %(kind)s))"
 )
+
+_READ_BOUNDARIES = sql.SQL("SELECT {cols}, ST_AsBinary(geom) FROM geoapp_boundaries " + _OF_VERSION + " ORDER BY id").format(
+    cols=_columns(BOUNDARY_COLUMNS))
+
+_READ_BOUNDARY_ATTRIBUTES = sql.SQL("SELECT {cols} FROM geoapp_boundaries " + _OF_VERSION + " ORDER BY id").format(
+    cols=_columns(BOUNDARY_COLUMNS))
+
+_READ_BAND = sql.SQL("SELECT ST_AsBinary(geom) FROM geoapp_boundary_bands " + _OF_VERSION + " AND band = %(band)s ORDER BY position")
 
 _COPY_BANDS = sql.SQL("COPY geoapp_boundary_bands (kind, version, band, position, commune_code, geom) FROM STDIN")
 
