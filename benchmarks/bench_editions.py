@@ -6,10 +6,12 @@ speed cancels out). Usage: python benchmarks/bench_editions.py
 
 from __future__ import annotations
 
-import statistics
-import time
+import sys
+from pathlib import Path
 
-from geoapp.catalog import load_catalog
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geoapp.catalog import load_catalog  # noqa: E402
 from geoapp.config import GEODATA_DIR
 from geoapp.data.dataset import read_default_indicators
 from geoapp.editions.build import build_edition, read_edition_boundaries, read_new_units
@@ -18,15 +20,8 @@ from geoapp.editions.check import check_crosswalk
 from geoapp.editions.crosswalk import read_source_crosswalk
 from geoapp.editions.lookup import carried_indicator, load_crosswalk
 from geoapp.editions.model import load_registry
+from benchmarks.timing import median_ms  # noqa: E402
 
-
-def median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main(repeat: int = 3) -> None:

@@ -7,10 +7,8 @@ over pyogrio.read_dataframe time, measured in the same run. Usage: python benchm
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -21,15 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.synthetic import synthetic_communes  # noqa: E402
 from geoapp.ingest.raw_layer_text import dbf_control_characters, geopackage_control_characters  # noqa: E402
 from tests.hostile import nul_padded  # noqa: E402
+from benchmarks.timing import median_ms  # noqa: E402
 
-
-def median_ms(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main(communes: int = 10_000) -> int:
