@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from geoapp.cli import indicators, main
+from geoapp.cli import data_dir_option, indicators, main, store_and_settings
 
 _LANG = click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True,
                      help="Language of the messages.")
@@ -30,15 +30,20 @@ def editions() -> None:
 
 @editions.command("list")
 @_GEODATA
+@data_dir_option
 @_LANG
-def editions_list(geodata_dir: str | None, lang: str) -> None:
-    """List the editions with their period, levels and number of units."""
-    registry = _registry(geodata_dir)
+def editions_list(geodata_dir: str | None, data_dir: str | None, lang: str) -> None:
+    """List the editions (shipped and added by upload) with their period, levels and number of published units."""
+    from geoapp.data.dataset import load_dataset
+
+    store, settings = store_and_settings(data_dir)
+    dataset = load_dataset(store, geodata_dir or settings["GEODATA_DIR"])
+    registry = dataset.registry
     for edition in registry.editions.values():
-        units = pd.read_csv(registry.path(edition.units_file), dtype=str)
         period = f"{edition.valid_from or '…'} – {edition.valid_to or '…'}"
         default = " (default)" if edition.code == registry.default else ""
-        click.echo(f"{edition.code}{default}\t{period}\t{' > '.join(edition.levels)}\t{len(units)} units\t{edition.title(lang)}")
+        units = len(dataset.units(edition.code)) if edition.code in dataset.editions or edition.code == registry.default else 0
+        click.echo(f"{edition.code}{default}\t{period}\t{' > '.join(edition.levels)}\t{units} units\t{edition.title(lang)}")
 
 
 def format_findings(report, lang: str) -> str:

@@ -66,3 +66,6 @@ def test_import_check_publish_and_roll_back_an_edition(cli_env, files):
     untouched = run(cli_env, "layers", "history")
     assert "* v1" in untouched.output and "v2" not in untouched.output  # the 2021 layer still has one version
     assert "* v1" in run(cli_env, "layers", "history", "--edition", "2025").output
+    listed = run(cli_env, "editions", "list").output.splitlines()
+    assert any(line.startswith("2027\t2027-01-01 – …\tprovince > commune\t64 units") for line in listed), listed
+    assert any(line.startswith("2025\t2025-07-01 – 2026-12-31\t") for line in listed), listed  # its period closed

@@ -80,6 +80,8 @@ def test_new_edition_is_published_switched_to_and_rolled_back(backend_app):
     page_2027 = reader.get("/maps/ocop_total?units=2027&lang=en").get_data(as_text=True)
     assert 'data-units="2027"' in page_2027 and "Shown: Administrative units from 1 January 2027" in page_2027
     assert "uploaded by GIS staff" in page_2027
+    profile = reader.get(f"/communes/2027/{ne.KEPT}?lang=en").get_data(as_text=True)
+    assert f"Code {ne.KEPT} (2027 units)" in profile
     carried = values(reader, "2027")
     assert len(carried) == 64 and ne.MERGED not in carried
     merged = carried[ne.KEPT]
