@@ -7,6 +7,7 @@ next request; entries of older versions are never read again and are dropped.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
@@ -87,14 +88,16 @@ class MemoryCache:
 class DiskCache:
     """Bytes on disk (exported files), shared by the workers: one directory per data version."""
 
-    def __init__(self, root: str | Path, max_files: int = DISK_FILES) -> None:
+    def __init__(self, root: str | Path, max_files: int = DISK_FILES, release: str = "") -> None:
         self.root = Path(root)
         self.max_files = max_files
+        self.release = release
 
     def path(self, key: CacheKey) -> Path:
         version = re.sub(r"[^A-Za-z0-9._-]", "_", key.version)
         suffix = re.sub(r"[^A-Za-z0-9]", "", key.fmt.split("-")[0])
-        return self.root / version / f"{key.digest()}.{suffix}"
+        name = digest(key.digest(), self.release) if self.release else key.digest()
+        return self.root / version / f"{name}.{suffix}"
 
     def get_or_build(self, key: CacheKey, build: Callable[[], bytes]) -> bytes:
         """Return the cached bytes of `key`, building and storing them on a miss."""
@@ -138,5 +141,14 @@ def modified_time(path: Path) -> float:
 
 
 def file_cache(settings: dict) -> DiskCache:
-    """Return the on-disk cache of the data directory (exports)."""
-    return DiskCache(Path(settings["DATA_DIR"]) / "cache" / "exports")
+    """Return the on-disk cache of the data directory (exports), keyed by the release of geoapp too
+    (an upgrade that draws exports differently never serves files drawn by the previous one)."""
+    return DiskCache(Path(settings["DATA_DIR"]) / "cache" / "exports", release=release())
+
+
+def release() -> str:
+    """Return the installed geoapp version ("unknown" when run from a tree that is not installed)."""
+    try:
+        return importlib.metadata.version("geoapp")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"

@@ -52,3 +52,13 @@ def test_disk_cache_keeps_one_directory_for_the_current_version(tmp_path):
     for n in range(3):
         cache.get_or_build(CacheKey("b1.i2", str(n), "svg-portrait", "vi"), lambda: b"s")
     assert len(list((tmp_path / "c" / "b1.i2").iterdir())) == 2
+
+
+def test_exports_drawn_by_another_release_are_not_served(tmp_path):
+    key = CacheKey("b1.i1", "ntm_level?year=2021", "png", "vi")
+    old = DiskCache(tmp_path, release="0.1.0")
+    assert old.get_or_build(key, lambda: b"drawn by 0.1.0") == b"drawn by 0.1.0"
+    new = DiskCache(tmp_path, release="0.2.0")
+    build, calls = counting(b"drawn by 0.2.0")
+    assert new.get_or_build(key, build) == b"drawn by 0.2.0" and len(calls) == 1
+    assert DiskCache(tmp_path, release="0.2.0").get_or_build(key, build) == b"drawn by 0.2.0" and len(calls) == 1

@@ -157,6 +157,8 @@ def _legend(fig: Figure, ax, view: MapView, layout: dict) -> None:
     title = translate("legend", view.lang) + (f" ({unit})" if unit else "")
     x_in, y_in, width_in = layout["legend"]
     x, y = _fraction(fig, x_in, y_in)
+    text_width = width_in / layout["legend_cols"] - 0.5  # the swatch and its gap take about half an inch
+    labels = [_wrap(label, text_width, 9) for label in labels]
     legend = fig.legend(
         handles, labels, loc="upper left", bbox_to_anchor=(x, y), ncols=layout["legend_cols"],
         title=title, prop=font(9), title_fontproperties=font(10, "bold"), alignment="left",

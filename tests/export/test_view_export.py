@@ -24,8 +24,8 @@ def data(tmp_path_factory):
     return app.extensions["geoapp"].datasets.get()
 
 
-def figure(data, bbox, district="183", units="2021", orientation="landscape"):
-    view = build_map_view(data, "ntm_level", district=district, year=2021, units=units)
+def figure(data, bbox, district="183", units="2021", orientation="landscape", indicator="ntm_level"):
+    view = build_map_view(data, indicator, district=district, year=2021, units=units)
     options = parse_options("png", 72, orientation, load_settings({}), bbox)
     if options.view:
         options = options.fitted_to(view.frame.total_bounds)
@@ -167,3 +167,14 @@ def test_cli_export_of_a_view(tmp_path):
     assert view.read_bytes() != whole.read_bytes() and "khung nhìn đã chọn" in view.read_text(encoding="utf-8")
     bad = CliRunner().invoke(main, [*base, "--bbox", "1,2,3", "--lang", "en", "-o", str(tmp_path / "x.svg")])
     assert bad.exit_code != 0 and "west longitude" in bad.output and not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_the_legend_stays_on_the_page_with_the_derived_line(data, orientation):
+    view, fig, _ = figure(data, None, district="all", units="2025", orientation=orientation, indicator="schools_total")
+    assert view.derived
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, (orientation, box, page)
