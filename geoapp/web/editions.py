@@ -79,7 +79,7 @@ def render_side_by_side(req) -> str:
     views = []
     for code in (data.default_edition, other):
         views.append(view_of(req.replace(area=Area(req.area.district, code))))
-    maps = [render_folium(v.frame.total_bounds, map_options(v)) for v in views]
+    maps = [render_folium(v.frame.total_bounds, {**map_options(v), "legendId": f"legend-{v.units}"}) for v in views]
     return render_template("editions.html", views=views, maps=maps, request=req)
 
 

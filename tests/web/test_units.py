@@ -158,6 +158,9 @@ def test_side_by_side_page_has_both_editions(client):
     assert r.status_code == 200
     assert 'data-sync-map="2021"' in html and 'data-sync-map="2025"' in html
     assert re.search(r"geoapp-sync\.[0-9a-f]{12}\.js", html) and "units=2025" in html and "units=2021" in html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)  # each map has its own legend
+    assert 'id="legend-2021"' in html and '"legendId": "legend-2025"' in html
 
 
 def test_units_switch_on_both_backends(backend_client):
