@@ -96,6 +96,15 @@
   }
   window.geoappHatchFill = hatchFill;
 
+  /* The legend's derived-values line, when derived values are outlined (canvas) instead of hatched. */
+  function outlineDerivedLegend() {
+    var line = document.getElementById("legend-derived");
+    if (!line || !line.getAttribute("data-outline-label")) { return; }
+    var swatch = line.querySelector(".swatch");
+    if (swatch) { swatch.className = "swatch outlined"; }
+    line.lastChild.textContent = " " + line.getAttribute("data-outline-label");
+  }
+
   function popupContent(props, rec, opts) {
     var box = tooltipContent(props, rec, opts);
     if (opts.profileUrl) {
@@ -124,8 +133,9 @@
     } else if (classOf(rec) === NODATA_CLASS) {
       style = { color: "#666", weight: 1, dashArray: "4 3", fillColor: NODATA, fillOpacity: 0.55, opacity: 1 };
     } else {
-      var hatched = rec.derived && !(ui && ui.canvas);  // a canvas has no SVG patterns: derived values keep their colour there
-      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: hatched ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
+      var onCanvas = ui && ui.canvas;  // a canvas has no SVG patterns: derived values get a dashed black outline there
+      style = { color: "#444", weight: highlighted ? 3 : 1, fillColor: rec.derived && !onCanvas ? hatchFill(rec.color) : rec.color, fillOpacity: 0.85, opacity: 1, dashArray: null };
+      if (rec.derived && onCanvas) { style.color = "#000"; style.weight = 2.5; style.dashArray = "6 3"; }
     }
     if (ui) {
       var cls = classOf(rec);
@@ -411,6 +421,7 @@
       if (large) {
         layerOptions.renderer = L.canvas({ padding: 0.2, tolerance: 2 });
         container.setAttribute("data-renderer", "canvas");
+        outlineDerivedLegend();
       }
       var layer = L.geoJSON(geometry, layerOptions).addTo(map);
       var shared = large ? sharedDetails(map, layer, values, opts, ui, {

@@ -81,3 +81,22 @@ def test_below_the_threshold_communes_stay_svg_paths(live_server, offline_page):
     page.wait_for_selector(".folium-map[data-state=ready]", timeout=20000)
     assert page.get_attribute(".folium-map", "data-renderer") is None
     assert page.locator("path[data-code]").count() == 22
+
+
+def test_on_a_canvas_derived_values_are_outlined_and_the_legend_says_so(settings, offline_page):
+    app = create_app({**settings, "MAP_CANVAS_ABOVE": 5})
+    with LiveServer(app) as server:
+        page = offline_page.page
+        page.goto(server.url + "/maps/schools_total?units=2025&district=all&lang=en")
+        page.wait_for_selector(".folium-map[data-state=ready]", timeout=20000)
+        assert page.get_attribute(".folium-map", "data-renderer") == "canvas"
+        styles = page.evaluate("""() => {
+            const entry = Object.values(window.geoappMaps)[0];
+            return Object.keys(entry.byCode).map(code => [code, entry.byCode[code].options.dashArray]);
+        }""")
+        values = page.evaluate("fetch('/api/maps/schools_total.json?units=2025&district=all').then(r => r.json())")
+        derived = {code for code, rec in values["values"].items() if rec["derived"]}
+        assert derived and {code for code, dash in styles if dash == "6 3"} == derived
+        line = page.locator("#legend-derived")
+        assert line.inner_text().strip().startswith("Dashed black outline")
+        assert line.locator(".swatch").get_attribute("class") == "swatch outlined"
