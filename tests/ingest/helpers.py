@@ -34,3 +34,16 @@ def try_publish(client, response, comment="publish anyway"):
     token = pending_token(response)
     return client.post(f"/admin/pending/{token}/publish", data={"csrf_token": csrf(client, "/admin/"), "comment": comment})
 
+
+
+def form_token(response, action: str) -> str:
+    """Return the pending token in the report's form for `action` ("publish", "recheck"); fail if there is none."""
+    match = re.search(rf'action="/admin/pending/([0-9a-f]{{32}})/{action}"', response.get_data(as_text=True))
+    assert match, f"no {action} form"
+    return match.group(1)
+
+
+def publish_report(client, report, comment="checked and approved"):
+    """Post the publish form that a dry-run report offers."""
+    token = form_token(report, "publish")
+    return client.post(f"/admin/pending/{token}/publish", data={"csrf_token": csrf(client, "/admin/"), "comment": comment})

@@ -16,7 +16,8 @@ from shapely.geometry import Polygon
 from geoapp import create_app
 from geoapp.ingest.crs import preset_crs
 from tests.accounts import PASSWORD, as_user, csrf, login, published_bytes
-from tests.ingest.helpers import store_of
+from tests.ingest.helpers import form_token, issue_keys, store_of, upload
+from tests.ingest.helpers import publish_report as publish
 from tests.ingest.uploads import geojson
 
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
@@ -53,26 +54,6 @@ def zip_of(members: dict) -> bytes:
         for name, data in members.items():
             archive.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
-
-
-def upload(client, kind: str, filename: str, body: bytes, **fields):
-    data = {"csrf_token": csrf(client, f"/admin/upload/{kind}"), "file": (io.BytesIO(body), filename), **fields}
-    return client.post(f"/admin/upload/{kind}", data=data, content_type="multipart/form-data")
-
-
-def issue_keys(response) -> list[str]:
-    return re.findall(r'<li data-key="([^"]+)"', response.get_data(as_text=True))
-
-
-def form_token(response, action: str) -> str:
-    match = re.search(rf'action="/admin/pending/([0-9a-f]{{32}})/{action}"', response.get_data(as_text=True))
-    assert match, f"no {action} form"
-    return match.group(1)
-
-
-def publish(client, report, comment="checked and approved"):
-    token = form_token(report, "publish")
-    return client.post(f"/admin/pending/{token}/publish", data={"csrf_token": csrf(client, "/admin/"), "comment": comment})
 
 
 def swap_xy(geom):

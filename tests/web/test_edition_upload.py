@@ -12,7 +12,7 @@ import pytest
 
 from tests.accounts import as_user, csrf
 from tests.editions import new_edition as ne
-from tests.ingest.helpers import store_of
+from tests.ingest.helpers import form_token, publish_report, store_of
 
 EDITION_FIELDS = {"edition": "2027", "valid_from": "01/01/2027"}
 
@@ -23,15 +23,8 @@ def upload_edition(client, crosswalk: str, layer: bytes | None = None, **fields)
     return client.post("/admin/upload/edition", data=data, content_type="multipart/form-data")
 
 
-def token_of(response, action: str) -> str:
-    match = re.search(rf'action="/admin/pending/([0-9a-f]{{32}})/{action}"', response.get_data(as_text=True))
-    assert match, f"no {action} form"
-    return match.group(1)
-
-
 def publish(client, report, comment="new edition 2027"):
-    token = token_of(report, "publish")
-    return client.post(f"/admin/pending/{token}/publish", data={"csrf_token": csrf(client, "/admin/"), "comment": comment})
+    return publish_report(client, report, comment)
 
 
 def values(client, units: str) -> dict:
@@ -62,7 +55,7 @@ def test_new_edition_is_published_switched_to_and_rolled_back(backend_app):
     assert report.status_code == 200, page
     assert 'id="report-crosswalk"' in page and "crosswalk_2025_2027.csv" in page
     assert re.search(r"65 (rows|dòng)", page) and re.search(r"merge 2", page)
-    token = token_of(report, "publish")
+    token = form_token(report, "publish")
     findings = json.loads(editor.get(f"/admin/pending/{token}/report.json").data)
     assert findings["ok"] is True and findings["report"]["crosswalk"]["counts"]["error"] == 0
     assert findings["report"]["edition"]["previous"] == "2025" and findings["report"]["merged_count"] == 64
@@ -124,7 +117,7 @@ def test_broken_crosswalk_errors_are_in_the_report(app, fault):
     assert report.status_code == 422
     assert f'data-reason="{fault}" data-severity="error"' in page
     assert f'data-key="crosswalk_{fault}"' in page and 'id="publish-form"' not in page
-    findings = json.loads(editor.get(f"/admin/pending/{token_of(report, 'discard')}/report.json").data)
+    findings = json.loads(editor.get(f"/admin/pending/{form_token(report, 'discard')}/report.json").data)
     assert f"crosswalk_{fault}" in {e["key"] for e in findings["errors"]}
     assert store_of(app).published_versions() == before
 
@@ -132,7 +125,7 @@ def test_broken_crosswalk_errors_are_in_the_report(app, fault):
 def test_far_row_reports_its_distance_in_km(app):
     editor = as_user(app, "gis", "editor")
     report = upload_edition(editor, ne.broken_crosswalks()["outside_new_unit"], lang="en")
-    token = token_of(report, "discard")
+    token = form_token(report, "discard")
     findings = json.loads(editor.get(f"/admin/pending/{token}/report.json?lang=en").data)
     far = [f for f in findings["report"]["crosswalk"]["findings"] if f["reason"] == "outside_new_unit"]
     assert far and far[0]["old_code"] == ne.MERGED and far[0]["distance_km"] > 50
@@ -156,7 +149,7 @@ def test_recheck_keeps_the_uploaded_crosswalk(app):
     editor = as_user(app, "gis", "editor")
     report = upload_edition(editor, ne.crosswalk_text(), valid_from="not a day")
     assert report.status_code == 422 and 'data-key="edition_valid_from_invalid"' in report.get_data(as_text=True)
-    token = token_of(report, "recheck")
+    token = form_token(report, "recheck")
     again = editor.post(f"/admin/pending/{token}/recheck",
                         data={"csrf_token": csrf(editor, "/admin/"), "with_options": "1", **EDITION_FIELDS},
                         content_type="multipart/form-data")
