@@ -14,7 +14,6 @@ from geoapp.config import GEODATA_DIR
 from geoapp.catalog import Catalog, catalog_path, load_catalog
 from geoapp.errors import Conflict, NotFound
 from geoapp.data.values import with_derived
-from geoapp.data.names import ascii_key
 from geoapp.storage import Store, open_store
 from geoapp.storage.base import LEGACY_EDITION, edition_kind, is_boundary_kind, kind_edition, version_token
 
@@ -211,14 +210,6 @@ class Dataset:
         """Return the years that have values for an indicator."""
         years = self.values.loc[self.values["indicator"] == indicator_id, "year"]
         return sorted(int(y) for y in years.unique())
-
-    def search_index(self, district: str | None) -> list[dict]:
-        """Return [{code, name, district, key}] for diacritic-free search by commune name or code (all communes when district is None)."""
-        units = self.communes_of(district)
-        return [
-            {"code": c, "name": n, "district": d, "key": ascii_key(n)}
-            for c, n, d in zip(units["commune_code"], units["commune_name"], units["district_name"])
-        ]
 
 
 def load_dataset(store: Store, geodata_dir: str | Path, versions: dict | None = None, *, geometry: bool = True) -> Dataset:

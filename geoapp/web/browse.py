@@ -62,6 +62,7 @@ def render_map_page(view, typed: str | None) -> str:
     """Return the HTML of a map page (the same for every reader who is not signed in)."""
     data = dataset()
     table_inline = len(view.frame) <= setting("TABLE_INLINE_MAX")  # larger tables come in pages from the API
+    rows = view.rows() if table_inline else []
     html, script = render_folium(view.frame.total_bounds, map_options(view))
     return render_template(
         "map.html",
@@ -73,7 +74,8 @@ def render_map_page(view, typed: str | None) -> str:
         districts=data.districts,
         schemes=[s for s in SCHEMES if s != "user"] + ["user"],
         k_range=range(MIN_K, MAX_K + 1),
-        search_index=[{k: row[k] for k in ("code", "name", "district", "key")} for row in view.rows()] if table_inline else [],
+        rows=rows,
+        search_index=[{k: row[k] for k in ("code", "name", "district", "key")} for row in rows],
         table_inline=table_inline,
         breaks=breaks_input_text(view.breaks, view.lang, typed=typed),
     )

@@ -59,3 +59,8 @@ def test_previous_year_is_shown_for_comparison(dataset):
     assert rows["06202"]["previous"].split()[0] == prev["06202"]
     first = build_map_view(dataset, "ocop_3_star", year=2020, district="183")
     assert first.previous_year is None and all(r["previous"] == "" for r in first.rows())
+
+
+def test_rows_carry_the_diacritic_free_search_key(dataset):
+    keys = {row["key"] for row in build_map_view(dataset, "ntm_level", district="183", year=2021).rows()}
+    assert "xuat le" in keys and "dong dang" in keys
